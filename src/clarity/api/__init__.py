@@ -1,0 +1,1 @@
+"""HTTP plumbing only: dependencies, error envelope, middleware, metrics. No business rules here."""

@@ -1,0 +1,1 @@
+"""ECG: the signal engine, digitisation, file formats and the ECG analysis API."""

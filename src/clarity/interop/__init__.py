@@ -1,0 +1,1 @@
+"""Interoperability: a device session exported as a FHIR R4 ``Bundle``."""

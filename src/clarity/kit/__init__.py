@@ -1,0 +1,1 @@
+"""Tiny generic helpers shared by every domain."""

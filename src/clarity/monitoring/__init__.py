@@ -1,0 +1,1 @@
+"""The device protocol: recordings ("sessions"), live metrics, waveform chunks, events, idempotency."""

@@ -1,0 +1,1 @@
+"""Patients: records, search, and who may see them."""

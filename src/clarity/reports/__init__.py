@@ -1,0 +1,1 @@
+"""Reports: PDF reports uploaded by devices (and, later, rendered by Clarity)."""

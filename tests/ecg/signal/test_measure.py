@@ -1,0 +1,220 @@
+"""measure: known intervals, axes and amplitudes of synthetic 12-leads; absent stays absent;
+the DICOM's own device measurements; a fully automatic pipeline on synthetic beats."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from clarity.ecg.errors import InvalidSignal, SignalTooShort
+from clarity.ecg.signal.delineate import Delineation
+from clarity.ecg.signal.measure import Measurements, measure
+from clarity.ecg.signal.quality import assess_quality
+from clarity.ecg.waveform import Waveform
+from tests.ecg.signal.synthetic_12lead import Spec, af_rr_ms, synthesize
+from tests.realdata import shared_data
+
+
+def _measure(spec: Spec) -> Measurements:
+    waveform, truth = synthesize(spec)
+    return measure(waveform, delineation=truth.delineation, cleaned=True)
+
+
+def _angle_error(a: float | None, b: float) -> float:
+    assert a is not None
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+def test_normal_sinus_intervals_and_axes() -> None:
+    m = _measure(Spec())
+    assert m.beat_count == 10
+    assert m.heart_rate_bpm == pytest.approx(60.0, abs=0.5)
+    assert (m.rr_mean_ms, m.rr_min_ms, m.rr_max_ms) == (1000.0, 1000.0, 1000.0)
+    assert m.pr_ms == pytest.approx(160.0, abs=2)
+    assert m.p_duration_ms == pytest.approx(100.0, abs=2)
+    assert m.qrs_duration_ms == pytest.approx(90.0, abs=2)
+    assert m.qt_ms == pytest.approx(400.0, abs=2)
+    assert m.qtc_bazett_ms == pytest.approx(400.0, abs=2)
+    assert m.qtc_fridericia_ms == pytest.approx(400.0, abs=2)
+    assert _angle_error(m.p_axis_deg, 50.0) < 3
+    assert _angle_error(m.qrs_axis_deg, 60.0) < 3
+    assert _angle_error(m.t_axis_deg, 45.0) < 3
+    assert m.p_wave_fraction == 1.0
+    assert m.premature_atrial_count == m.premature_ventricular_count == 0
+    assert set(m.beat_classes) == {"N"}
+    assert m.hrv.sdnn_ms == pytest.approx(0.0, abs=1)
+
+
+@pytest.mark.parametrize(
+    ("hr", "pr", "qrs", "qt", "axis"),
+    [
+        (75.0, 220.0, 100.0, 380.0, -45.0),
+        (50.0, 130.0, 80.0, 440.0, 100.0),
+        (110.0, 150.0, 90.0, 320.0, 0.0),
+    ],
+)
+def test_intervals_qtc_and_axis_follow_the_spec(
+    hr: float, pr: float, qrs: float, qt: float, axis: float
+) -> None:
+    m = _measure(Spec(hr_bpm=hr, pr_ms=pr, qrs_ms=qrs, qt_ms=qt, qrs_axis_deg=axis, seed=3))
+    rr_s = 60.0 / hr
+    assert m.heart_rate_bpm == pytest.approx(hr, abs=0.6)
+    assert m.pr_ms == pytest.approx(pr, abs=2)
+    assert m.qrs_duration_ms == pytest.approx(qrs, abs=2)
+    assert m.qt_ms == pytest.approx(qt, abs=2)
+    assert m.qtc_bazett_ms == pytest.approx(qt / rr_s**0.5, abs=3)
+    assert m.qtc_fridericia_ms == pytest.approx(qt / rr_s ** (1 / 3), abs=3)
+    assert _angle_error(m.qrs_axis_deg, axis) < 3
+
+
+def test_amplitudes_scale_with_voltage_for_hypertrophy_criteria() -> None:
+    base, big = _measure(Spec()), _measure(Spec(voltage_scale=2.0))
+    v1, v5, avl = base.lead("V1"), base.lead("V5"), base.lead("aVL")
+    assert v1 is not None and v5 is not None and avl is not None
+    assert v1.s_amplitude_mv == pytest.approx(0.70, abs=0.03)  # gain 1.0 x 2 x 0.35 mV
+    assert v5.r_amplitude_mv == pytest.approx(1.68, abs=0.03)  # gain 1.4 x 1.2 mV
+    big_v1, big_v5 = big.lead("V1"), big.lead("V5")
+    assert big_v1 is not None and big_v5 is not None
+    assert big_v1.s_amplitude_mv == pytest.approx(2 * 0.70, abs=0.06)
+    assert big_v5.r_amplitude_mv == pytest.approx(2 * 1.68, abs=0.06)
+    assert (avl.qrs_peak_to_peak_mv or 0.0) < 0.05  # aVL is perpendicular to a +60° axis
+
+
+def test_st_deviation_at_j_and_j60_against_pr_baseline() -> None:
+    m = _measure(Spec(st_mv={"V2": 0.2, "V3": 0.25, "III": -0.1}, seed=5))
+    v2, v3, iii, v6 = (m.lead(n) for n in ("V2", "V3", "III", "V6"))
+    assert v2 is not None and v3 is not None and iii is not None and v6 is not None
+    assert v2.st_j_mv == pytest.approx(0.2, abs=0.02)
+    assert v3.st_j_mv == pytest.approx(0.25, abs=0.02)
+    assert iii.st_j_mv == pytest.approx(-0.1, abs=0.02)
+    # the shift decays linearly from J to T end (310 ms), so at J+60 ms it is 250/310 of it
+    assert v2.st_j60_mv == pytest.approx(0.2 * 250 / 310, abs=0.02)
+    assert v6.st_j_mv == pytest.approx(0.0, abs=0.02)
+
+
+def test_st_is_relative_to_the_pr_segment_not_to_zero() -> None:
+    waveform, truth = synthesize(Spec(st_mv={"V2": 0.2}))
+    shifted = Waveform(np.asarray(waveform.samples) + 0.7, waveform.fs, waveform.leads)
+    v2 = measure(shifted, delineation=truth.delineation, cleaned=True).lead("V2")
+    assert v2 is not None
+    assert v2.st_j_mv == pytest.approx(0.2, abs=0.02)
+
+
+def test_bundle_branch_morphology_features() -> None:
+    rbbb = _measure(Spec(conduction="rbbb"))
+    v1, v6 = rbbb.lead("V1"), rbbb.lead("V6")
+    assert v1 is not None and v6 is not None
+    assert rbbb.qrs_duration_ms == pytest.approx(140.0, abs=2)
+    assert (v1.r_prime_amplitude_mv or 0.0) > 0.3
+    assert (v1.qrs_terminal_mv or 0.0) > 0.1
+    assert (v6.qrs_terminal_mv or 0.0) < 0.0
+    lbbb = _measure(Spec(conduction="lbbb"))
+    lv1, lv6 = lbbb.lead("V1"), lbbb.lead("V6")
+    assert lv1 is not None and lv6 is not None
+    assert (lv6.r_peak_time_ms or 0.0) > 60.0
+    assert (lv1.r_amplitude_mv or 0.0) < (lv1.s_amplitude_mv or 0.0)
+
+
+def test_premature_beats_are_classified_and_kept_out_of_hrv() -> None:
+    waveform, truth = synthesize(Spec(pvc_beats=(3,), pac_beats=(7,)))
+    m = measure(waveform, delineation=truth.delineation, cleaned=True)
+    assert m.beat_classes[3] == "V"
+    assert m.beat_classes[7] == "S"
+    assert (m.premature_ventricular_count, m.premature_atrial_count) == (1, 1)
+    assert m.hrv.n_nn == m.beat_count - 1 - 4
+    assert m.hrv.rmssd_ms == pytest.approx(0.0, abs=2)
+    assert m.qrs_duration_ms == pytest.approx(90.0, abs=2)  # the wide PVC is not representative
+
+
+def test_atrial_fibrillation_has_no_pr_and_irregular_rr() -> None:
+    m = _measure(Spec(rr_ms=af_rr_ms(90, 30, seed=2), p_present=False, af_wave_uv=40, seed=2))
+    assert m.p_wave_fraction == 0.0
+    assert m.pr_ms is None
+    assert m.p_duration_ms is None
+    assert m.p_axis_deg is None
+    assert (m.rr_nrmssd or 0.0) > 0.1
+    assert all(lm.p_amplitude_mv is None for lm in m.leads)
+
+
+def test_missing_t_offsets_mean_no_qt() -> None:
+    waveform, truth = synthesize(Spec())
+    no_t = replace(truth.delineation, t_offset=np.full(truth.delineation.n_beats, -1))
+    m = measure(waveform, delineation=no_t, cleaned=True)
+    assert m.qt_ms is None
+    assert m.qtc_bazett_ms is None
+    assert m.qtc_fridericia_ms is None
+    assert m.t_axis_deg is None
+    assert m.qrs_duration_ms is not None
+
+
+def test_unusable_lead_gets_no_numbers_and_no_vote() -> None:
+    waveform, truth = synthesize(Spec())
+    samples = np.array(waveform.samples)
+    samples[waveform.leads.index("aVF")] = 0.0  # lead off
+    broken = Waveform(samples, waveform.fs, waveform.leads)
+    m = measure(broken, delineation=truth.delineation, quality=assess_quality(broken), cleaned=True)
+    avf = m.lead("aVF")
+    assert avf is not None
+    assert avf.r_amplitude_mv is None
+    assert avf.st_j_mv is None
+    assert _angle_error(m.qrs_axis_deg, 60.0) < 3  # from the five other limb leads
+
+
+def test_no_beats_gives_absent_measurements() -> None:
+    waveform, _ = synthesize(Spec())
+    empty = np.empty(0, dtype=np.int64)
+    none = Delineation(empty, empty, empty, empty, empty, empty, empty, empty, fs=waveform.fs)
+    m = measure(waveform, delineation=none, cleaned=True)
+    assert m.beat_count == 0
+    assert m.heart_rate_bpm is None
+    assert m.pr_ms is None
+    assert m.qrs_axis_deg is None
+    assert m.hrv.sdnn_ms is None
+    assert all(lm.r_amplitude_mv is None for lm in m.leads)
+
+
+def test_bad_input_raises_typed_errors() -> None:
+    waveform, truth = synthesize(Spec())
+    with pytest.raises(SignalTooShort):
+        measure(waveform.slice(0, 500), delineation=truth.delineation, cleaned=True)
+    samples = np.array(waveform.samples)
+    samples[:, :] = np.nan
+    with pytest.raises(InvalidSignal, match="NaN"):
+        measure(Waveform(samples, waveform.fs, waveform.leads), cleaned=True)
+    resampled = replace(truth.delineation, fs=250.0)
+    with pytest.raises(InvalidSignal, match="250 Hz"):
+        measure(waveform, delineation=resampled, cleaned=True)
+    with pytest.raises(InvalidSignal, match="outside"):
+        measure(waveform.slice(0, 2500), delineation=truth.delineation, cleaned=True)
+
+
+def test_full_automatic_pipeline_on_synthetic_beats() -> None:
+    waveform, truth = synthesize(
+        Spec(hr_bpm=72, pr_ms=170, qrs_ms=95, qt_ms=390, qrs_axis_deg=30.0, seed=9)
+    )
+    m = measure(waveform)
+    assert m.beat_count == truth.delineation.n_beats
+    assert m.heart_rate_bpm == pytest.approx(72.0, abs=1)
+    assert m.pr_ms == pytest.approx(170.0, abs=20)
+    assert m.qrs_duration_ms == pytest.approx(95.0, abs=20)
+    assert m.qt_ms == pytest.approx(390.0, abs=30)
+    assert _angle_error(m.qrs_axis_deg, 30.0) < 10
+
+
+@pytest.mark.realdata
+def test_dicom_device_measurements_agree() -> None:
+    from clarity.ecg.formats.dicom import read_dicom  # only this test needs it
+
+    waveform = read_dicom(shared_data("dicom", "waveform_ecg.dcm"))
+    m = measure(waveform)
+    # the Mortara device's own values stored in the file
+    assert m.rr_mean_ms == pytest.approx(982, abs=20)
+    assert m.pr_ms == pytest.approx(161, abs=20)
+    assert m.qrs_duration_ms == pytest.approx(75, abs=20)
+    assert m.qt_ms == pytest.approx(368, abs=30)
+    assert m.qtc_fridericia_ms == pytest.approx(370, abs=30)
+    assert _angle_error(m.p_axis_deg, 74) < 20
+    assert _angle_error(m.qrs_axis_deg, 52) < 15
+    assert _angle_error(m.t_axis_deg, 57) < 20

@@ -1,0 +1,150 @@
+"""Signal quality: each defect is found in the right lead with a number and a reason."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from clarity.ecg.errors import InvalidSignal, SignalTooShort
+from clarity.ecg.signal.quality import assess_quality
+from clarity.ecg.waveform import Waveform
+from tests.ecg.signal.synthetic_12lead import Spec, synthesize
+from tests.realdata import shared_data
+
+
+def _clean(fs: float = 500.0, seed: int = 0) -> Waveform:
+    return synthesize(Spec(fs=fs, seed=seed))[0]
+
+
+def _replace(w: Waveform, lead: str, values: np.ndarray) -> Waveform:
+    samples = np.array(w.samples)
+    samples[w.leads.index(lead)] = values
+    return Waveform(samples, w.fs, w.leads)
+
+
+def _kinds(q_lead: object) -> dict[str, str]:
+    return {issue.kind: issue.severity for issue in q_lead.issues}  # type: ignore[attr-defined]
+
+
+def test_clean_ecg_is_excellent_without_issues() -> None:
+    q = assess_quality(_clean())
+    assert q.grade == "excellent"
+    assert q.score == pytest.approx(1.0)
+    assert all(not lq.issues for lq in q.leads)
+    assert len(q.usable_leads) == 12
+    assert "no problem" in q.reason
+
+
+def test_lead_off_constant_lead() -> None:
+    w = _clean()
+    q = assess_quality(_replace(w, "V3", np.zeros(w.n_samples)))
+    v3 = q.lead("V3")
+    assert _kinds(v3) == {"lead_off": "unusable"}  # flat/noise checks do not pile on
+    assert not v3.usable
+    assert "V3" not in q.usable_leads
+    assert "V3" in q.reason and "lead off" in q.reason
+    assert q.grade in ("excellent", "good")  # 11 good leads remain
+
+
+def test_intermittent_lead_off() -> None:
+    w = _clean()
+    v2 = np.array(w.lead("V2"))
+    v2[1000:2000] = 0.0
+    assert _kinds(assess_quality(_replace(w, "V2", v2)).lead("V2"))["lead_off"] == "marked"
+
+
+def test_flat_line_without_cardiac_activity() -> None:
+    w = _clean()
+    rng = np.random.default_rng(1)
+    q = assess_quality(_replace(w, "V2", rng.normal(0, 0.003, w.n_samples)))
+    assert _kinds(q.lead("V2"))["flat_line"] == "unusable"
+
+
+def test_clipping_is_saturation() -> None:
+    w = _clean()
+    lead_ii = np.clip(np.array(w.lead("II")), None, 0.6)
+    q = assess_quality(_replace(w, "II", lead_ii))
+    issue = next(i for i in q.lead("II").issues if i.kind == "saturation")
+    assert issue.severity in ("marked", "unusable")
+    assert "clipped" in issue.reason
+    assert "saturation" not in _kinds(q.lead("I"))
+
+
+def test_single_narrow_peak_plateau_is_not_clipping() -> None:
+    w = _clean()
+    lead_ii = np.array(w.lead("II"))
+    top = int(np.argmax(lead_ii))
+    lead_ii[top : top + 4] = lead_ii[top]  # 8 ms flat top on one beat only
+    assert "saturation" not in _kinds(assess_quality(_replace(w, "II", lead_ii)).lead("II"))
+
+
+def test_muscle_noise_is_graded_by_level() -> None:
+    w = _clean()
+    rng = np.random.default_rng(2)
+    levels = []
+    for rms_mv in (0.005, 0.08, 0.3):  # white: ~half the power falls in 20-150 Hz
+        noisy = np.array(w.lead("V4")) + rng.normal(0, rms_mv, w.n_samples)
+        levels.append(_kinds(assess_quality(_replace(w, "V4", noisy)).lead("V4")).get("noise"))
+    assert levels == [None, "marked", "unusable"]
+
+
+def test_baseline_wander() -> None:
+    w = _clean()
+    t = np.arange(w.n_samples) / w.fs
+    drift = np.array(w.lead("I")) + 1.0 * np.sin(2 * np.pi * 0.2 * t)
+    lq = assess_quality(_replace(w, "I", drift)).lead("I")
+    assert _kinds(lq)["baseline_wander"] == "marked"
+    assert lq.wander_mv == pytest.approx(2.0, abs=0.3)
+
+
+@pytest.mark.parametrize("mains_hz", [50.0, 60.0])
+def test_powerline_amplitude_is_measured(mains_hz: float) -> None:
+    w = _clean()
+    t = np.arange(w.n_samples) / w.fs
+    hum = np.array(w.lead("V1")) + 0.2 * np.sin(2 * np.pi * (mains_hz + 0.03) * t)
+    lq = assess_quality(_replace(w, "V1", hum)).lead("V1")
+    assert _kinds(lq)["powerline"] == "marked"
+    assert lq.powerline_uv == pytest.approx(200.0, rel=0.15)
+    assert "noise" not in _kinds(lq)  # mains harmonics are not counted twice
+
+
+def test_low_sampling_rate_skips_what_it_cannot_see() -> None:
+    q = assess_quality(_clean(fs=100.0))
+    assert q.grade == "excellent"
+    assert all(lq.powerline_uv == 0.0 for lq in q.leads)
+
+
+def test_everything_flat_is_poor() -> None:
+    w = Waveform(np.zeros((12, 5000), dtype=np.float32), 500.0, _clean().leads)
+    q = assess_quality(w)
+    assert q.grade == "poor"
+    assert q.usable_leads == ()
+    assert "12 of 12 leads unusable" in q.reason
+
+
+def test_bad_input_raises_typed_errors() -> None:
+    w = _clean()
+    samples = np.array(w.samples)
+    samples[3, 10] = np.nan
+    with pytest.raises(InvalidSignal, match="NaN"):
+        assess_quality(Waveform(samples, w.fs, w.leads))
+    with pytest.raises(SignalTooShort):
+        assess_quality(w.slice(0, 200))
+
+
+@pytest.mark.realdata
+def test_ludb_records_are_mostly_good_and_noise_lowers_the_grade() -> None:
+    wfdb = pytest.importorskip("wfdb")
+    folder = shared_data("ludb", "data")
+    noise = wfdb.rdrecord(str(shared_data("nstdb") / "ma"), sampto=3600).p_signal[:, 0]
+    grades = []
+    for record in range(1, 21):
+        rec = wfdb.rdrecord(str(folder / str(record)))
+        w = Waveform(rec.p_signal.T.astype(np.float32), rec.fs, _clean().leads)
+        clean = assess_quality(w)
+        grades.append(clean.grade)
+        noisy = np.array(w.samples) + 3.0 * np.interp(
+            np.arange(w.n_samples) / w.fs, np.arange(noise.size) / 360.0, noise
+        )
+        assert assess_quality(Waveform(noisy, w.fs, w.leads)).score < clean.score
+    assert sum(g in ("excellent", "good") for g in grades) >= 19
