@@ -46,7 +46,11 @@ def test_no_operation_answers_a_server_error(
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=15,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
     )
     def check(case: Any) -> None:
         for headers in credentials:

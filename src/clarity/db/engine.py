@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from clarity.errors import ClarityError
+from clarity.errors import ClarityError, Unprocessable
 
 SessionFactory = sessionmaker[Session]
 log = logging.getLogger(__name__)
@@ -33,7 +34,39 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     engine = create_engine(parsed, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _refuse_nul_text)
     return engine
+
+
+# a JSON-escaped NUL: ``\u0000`` preceded by an even run of backslashes (so not itself escaped)
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _has_nul(value: object) -> bool:
+    """Whether ``value`` (a statement parameter: text, JSON text, or a driver's JSON wrapper such
+    as psycopg's ``Json`` around the Python object) holds a NUL character anywhere."""
+    if isinstance(value, str):
+        return "\x00" in value or ("\\u0000" in value and _ESCAPED_NUL.search(value) is not None)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    wrapped = getattr(value, "obj", None)  # psycopg.types.json.Json / Jsonb
+    return (
+        wrapped is not None and type(value).__module__.startswith("psycopg") and _has_nul(wrapped)
+    )
+
+
+def _refuse_nul_text(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool
+) -> None:
+    """Refuse text holding NUL characters on every database alike: PostgreSQL cannot store them
+    (in text or JSON) and SQLite would, so the rule is enforced once, here, for every statement."""
+    rows = parameters if executemany else [parameters]
+    for row in rows or ():
+        values = row.values() if isinstance(row, dict) else row
+        if any(_has_nul(v) for v in values or ()):
+            raise Unprocessable("text may not contain NUL (\\u0000) characters")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

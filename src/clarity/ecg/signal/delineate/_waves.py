@@ -26,6 +26,7 @@ from clarity.ecg.signal.delineate._transform import (
     FloatArray,
     IndexArray,
     Runs,
+    first_true,
     gather,
     last_true,
     slope_span,
@@ -175,38 +176,57 @@ def find_qrs(
     end = np.where(present, to_samples(end, r_idx, offsets), -1)
     if slope_w.shape[0] < 2:
         return onset, end, None
-    spatial = spatial_onset(slope_w, valid, offsets, p.qrs_main_s * fs, p.qrs_spatial_xi_on, p.qrs_spatial_noise_k, round(p.qrs_spatial_noise_s * fs))
+    spatial = spatial_onset(
+        slope_w,
+        valid,
+        offsets,
+        p.qrs_main_s * fs,
+        p.qrs_spatial_xi_on,
+        p.qrs_spatial_noise_k,
+        round(p.qrs_spatial_noise_s * fs),
+    )
     return onset, end, _not_before(to_samples(spatial, r_idx, offsets), floor_idx)
 
 
 def spatial_onset(
-    slope_w: FloatArray, valid: BoolArray, offsets: IndexArray, main_n: float, xi: float, noise_k: float = 0.0, noise_n: int = 0
+    slope_w: FloatArray,
+    valid: BoolArray,
+    offsets: IndexArray,
+    main_n: float,
+    xi: float,
+    noise_k: float = 0.0,
+    noise_n: int = 0,
 ) -> IndexArray:
     """Global QRS onset (window index, -1 if none) from the spatial velocity of the leads.
 
     The spatial velocity, the Euclidean norm across leads of the slope, is the speed of the
     heart vector: it rises when any lead starts to move, and a lead with a slow baseline drift
-    weighs in only by its share. The onset is the last sample before the QRS peak of the
-    velocity (within ``main_n`` samples of the R fiducial) where it stays under ``xi`` x that
-    peak (Sornmo and Laguna 2005, multilead delineation).
+    weighs in only by its share. The onset is the last sample where it stays under ``xi`` x its
+    QRS peak (within ``main_n`` samples of the R fiducial) before it first rises to half that
+    peak (Sornmo and Laguna 2005, multilead delineation). Searching back from the first rise,
+    not from the peak, keeps a dip of the velocity inside the QRS (at an R apex that all leads
+    share) from passing for the onset.
     """
     speed = np.sqrt(np.sum(slope_w**2, axis=0))
-    ok = valid.all(axis=0)
+    ok = np.asarray(valid.all(axis=0), dtype=bool)
     near = ok & (np.abs(offsets) <= main_n)
-    peak = np.argmax(np.where(near, speed, -1.0), axis=-1)
+    peak_speed = take(speed, np.argmax(np.where(near, speed, -1.0), axis=-1))
     k = np.arange(speed.shape[-1])
-    thr = xi * take(speed, peak)
+    rise = first_true(near & (speed >= 0.5 * peak_speed[:, None]))
+    thr = xi * peak_speed
     if noise_k > 0:
         early = ok & (offsets < offsets[0] + noise_n)
         noise = np.nanmedian(np.where(early, speed, np.nan), axis=-1)
         thr = np.maximum(thr, noise_k * np.nan_to_num(noise))
     low = speed < thr[:, None]
-    onset = last_true((low | ~ok) & (k < peak[:, None]))
+    onset = last_true((low | ~ok) & (k < rise[:, None]))
     return np.where((onset >= 0) & take(ok.astype(np.float64), onset).astype(bool), onset, -1)
 
 
 def _not_before(points_idx: IndexArray, floor_idx: IndexArray) -> IndexArray:
-    return np.where((points_idx >= 0) & (floor_idx >= 0), np.maximum(points_idx, floor_idx), points_idx)
+    return np.where(
+        (points_idx >= 0) & (floor_idx >= 0), np.maximum(points_idx, floor_idx), points_idx
+    )
 
 
 def paced_qrs_floor(

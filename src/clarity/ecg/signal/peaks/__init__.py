@@ -108,11 +108,9 @@ def _decide_threshold(cand: IndexArray, h: FloatArray, sl: FloatArray, fs: float
     return decide(cand, h, sl, fs)
 
 
-def _decide_tracking(
-    cand: IndexArray, h: FloatArray, sl: FloatArray, fs: float, units=None
-) -> IndexArray:
+def _decide_tracking(cand: IndexArray, h: FloatArray, sl: FloatArray, fs: float) -> IndexArray:
     """Threshold pass for levels, then DP beat tracking (Ellis 2007) over the candidates."""
-    return track(cand, h, sl, decide(cand, h, sl, fs), fs, units)
+    return track(cand, h, sl, decide(cand, h, sl, fs), fs)
 
 
 METHODS: dict[str, Decider] = {
@@ -151,13 +149,7 @@ def _detect_block(x: FloatArray, fs: float, method: str) -> IndexArray:
     if not np.any(enh.envelope > 0):
         return np.empty(0, dtype=np.int64)
     cand, heights, slopes = _candidates(enh, fs)
-    if method == "tracking" and x.shape[0] == 1:
-        from clarity.ecg.signal.peaks._morphology import unit_windows
-
-        units = unit_windows(cand, enh.band[0], shape_band(x, fs)[0], fs)
-        chosen = _decide_tracking(cand, heights, slopes, fs, units)
-    else:
-        chosen = METHODS[method](cand, heights, slopes, fs)
+    chosen = METHODS[method](cand, heights, slopes, fs)
     return _locate(cand[chosen], x, enh, fs)
 
 

@@ -157,76 +157,29 @@ def _best_path(
     return path[::-1]
 
 
-MORPH_GAIN = 1.0
-MORPH_FLOOR = 0.02
-MORPH_FACTOR = 3.0
-MORPH_MAX = 1.5
-MORPH_ODD = 0.15
-MORPH_RANK = 2
-MORPH_REF_MIN = -0.5
-
-
-NOISE_LO = 0.15
-NOISE_HI = 0.35
-NOISE_Q = 0.9
-
-
-def noise_weight(cand_idx: IndexArray, heights: FloatArray, first_pass: IndexArray) -> FloatArray:
-    beat = np.zeros(cand_idx.size, dtype=bool)
-    beat[first_pass] = True
-    if beat.all() or not beat.any():
-        return np.zeros(cand_idx.size)
-    qrs = local_median(cand_idx[beat], heights[beat], cand_idx, _LEVEL_BEATS)
-    src, vals = cand_idx[~beat], heights[~beat]
-    at = np.searchsorted(src, cand_idx)
-    idx = np.clip(at[:, None] + np.arange(-_NOISE_PEAKS, _NOISE_PEAKS)[None, :], 0, vals.size - 1)
-    nu = np.quantile(vals[idx], NOISE_Q, axis=1) / np.maximum(qrs, np.finfo(np.float64).tiny)
-    out: FloatArray = np.clip((nu - NOISE_LO) / (NOISE_HI - NOISE_LO), 0.0, 1.0)
-    return out
-
-
-def morph_score(sim: FloatArray, cand_idx: IndexArray, beats: IndexArray) -> FloatArray:
-    d = np.maximum(1.0 - sim, 1e-4)
-    d_beats = local_median(cand_idx[beats], d[beats], cand_idx, _LEVEL_BEATS)
-    d0 = np.maximum(MORPH_FLOOR, MORPH_FACTOR * np.nan_to_num(d_beats, nan=MORPH_FLOOR))
-    g = np.clip(-MORPH_GAIN * np.log(d / d0), -20.0, MORPH_MAX)
-    out: FloatArray = np.log(MORPH_ODD + (1.0 - MORPH_ODD) * np.exp(g))
-    return out
-
-
 def track(
     cand_idx: IndexArray,
     heights: FloatArray,
     slopes: FloatArray,
     first_pass: IndexArray,
     fs: float,
-    units: FloatArray | None = None,
     *,
     refinements: int = 2,
 ) -> IndexArray:
     """Positions (into ``cand_idx``) of the tracked beats."""
-    from clarity.ecg.signal.peaks._morphology import similarity
-
     h_score, relative = evidence(cand_idx, heights, first_pass)
-    w_noise = noise_weight(cand_idx, heights, first_pass)
+    # A candidate below -w log 2 can never pay for itself (filling a gap gains at most that).
+    usable = np.flatnonzero(h_score > -RHYTHM_WEIGHT * math.log(2.0))
+    if usable.size == 0:
+        return np.empty(0, dtype=np.int64)
+    t = cand_idx[usable]
     chosen = first_pass
     for _ in range(refinements + 1):
-        score = h_score
-        if units is not None and MORPH_GAIN > 0:
-            cs = h_score[chosen]
-            refs = chosen[cs >= local_median(cand_idx[chosen], cs, cand_idx[chosen], _LEVEL_BEATS) + MORPH_REF_MIN]
-            sim = similarity(units, cand_idx, refs if refs.size >= 3 else chosen, MORPH_RANK)
-            score = h_score + w_noise * morph_score(sim, cand_idx, chosen)
-        # A candidate below -w log 2 can never pay for itself (filling a gap gains at most that).
-        usable = np.flatnonzero(score > -RHYTHM_WEIGHT * math.log(2.0))
-        if usable.size == 0:
-            return np.empty(0, dtype=np.int64)
-        t = cand_idx[usable]
-        local_rr = _local_rr(cand_idx[chosen], score[chosen], t, fs)
+        local_rr = _local_rr(cand_idx[chosen], h_score[chosen], t, fs)
         log_rr = np.log(np.maximum(local_rr, 1.0))
         path = _best_path(
             t.tolist(),
-            score[usable].tolist(),
+            h_score[usable].tolist(),
             relative[usable].tolist(),
             slopes[usable].tolist(),
             log_rr.tolist(),
