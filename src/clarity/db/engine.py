@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ def _has_nul(value: object) -> bool:
     as psycopg's ``Json`` around the Python object) holds a NUL character anywhere."""
     if isinstance(value, str):
         return "\x00" in value or ("\\u0000" in value and _ESCAPED_NUL.search(value) is not None)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
     if isinstance(value, list | tuple):
         return any(_has_nul(v) for v in value)
@@ -58,15 +58,13 @@ def _has_nul(value: object) -> bool:
 
 
 def _refuse_nul_text(
-    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
 ) -> None:
     """Refuse text holding NUL characters on every database alike: PostgreSQL cannot store them
-    (in text or JSON) and SQLite would, so the rule is enforced once, here, for every statement."""
-    rows = parameters if executemany else [parameters]
-    for row in rows or ():
-        values = row.values() if isinstance(row, dict) else row
-        if any(_has_nul(v) for v in values or ()):
-            raise Unprocessable("text may not contain NUL (\\u0000) characters")
+    (in text or JSON) and SQLite would, so the rule is enforced once, here, for every statement
+    (``parameters``: one row or many, as mappings or sequences)."""
+    if _has_nul(parameters):
+        raise Unprocessable("text may not contain NUL (\\u0000) characters")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
