@@ -38,11 +38,21 @@ def previous_answer(
     return dict(record.response)
 
 
+class InFlight(Conflict):
+    """Another attempt with the same key has not finished: retry after a second."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a request with this Idempotency-Key is being processed; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+
+
 def replay(db: Session, owner_id: str, key: str, request_hash: str) -> dict[str, Any]:
     """The first answer to a key the owner has used already (422 if it was for other content)."""
     answer = previous_answer(db, owner_id, key, request_hash)
     if answer is None:  # the first request's transaction has not committed, or rolled back
-        raise Conflict("a request with this Idempotency-Key is being processed; retry shortly")
+        raise InFlight()
     return answer
 
 
@@ -66,6 +76,4 @@ def remember(
     try:
         db.flush()
     except IntegrityError:
-        raise Conflict(
-            "a request with this Idempotency-Key is being processed; retry shortly"
-        ) from None
+        raise InFlight() from None
