@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from clarity.ecg.errors import InvalidSignal
-from clarity.ecg.signal.filters import clean
 from clarity.ecg.signal.hrv import Hrv, RunningHrv
-from clarity.ecg.signal.measure._beats import classify_beats
-from clarity.ecg.signal.peaks import detect_r_peaks
+from clarity.ecg.signal.measure._beats import detect_and_classify
 from clarity.ecg.signal.quality import assess_quality
 from clarity.ecg.signal.validate import FloatArray, IndexArray, as_signal
 from clarity.ecg.waveform import Waveform
@@ -170,10 +168,7 @@ def _beats(state: _State, segment: FloatArray) -> tuple[IndexArray, np.ndarray]:
         state.poor += 1
         state.last_r = None  # do not bridge an RR interval across an unreadable stretch
         return none
-    cleaned = np.atleast_2d(clean(segment[rows], state.fs))
-    peaks = np.asarray(detect_r_peaks(cleaned, state.fs).indices, dtype=np.int64)
-    widths = np.full(peaks.size, np.nan)
-    return peaks, classify_beats(cleaned, state.fs, peaks, widths)
+    return detect_and_classify(segment[rows], state.fs)
 
 
 def _add_beats(state: _State, r_abs: IndexArray, labels: np.ndarray) -> None:

@@ -22,9 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from clarity.ecg.signal.filters import clean
-from clarity.ecg.signal.measure._beats import classify_beats
-from clarity.ecg.signal.peaks import detect_r_peaks
+from clarity.ecg.signal.measure._beats import detect_and_classify
 from clarity.ecg.signal.quality import assess_quality
 from clarity.ecg.signal.validate import FloatArray, IndexArray, check_fs
 from clarity.ecg.waveform import Waveform
@@ -116,9 +114,7 @@ def detect_window_beats(
     rows, grade = _usable_rows(samples, fs, leads)
     if not rows:
         return WindowBeats(none.r_idx, none.labels, False, grade)
-    cleaned = np.atleast_2d(clean(samples[rows], fs))
-    peaks = np.asarray(detect_r_peaks(cleaned, fs).indices, dtype=np.int64)
-    labels = classify_beats(cleaned, fs, peaks, np.full(peaks.size, np.nan))
+    peaks, labels = detect_and_classify(samples[rows], fs)
     absolute = peaks + segment_start_idx
     keep = _kept(absolute, window, previous_r_idx, fs)
     return WindowBeats(absolute[keep], labels[keep], True, grade)

@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from clarity.ecg.signal.filters import clean
 from clarity.ecg.signal.hrv import local_median
+from clarity.ecg.signal.peaks import detect_r_peaks
 from clarity.ecg.signal.validate import FloatArray, IndexArray
 
 CORRELATION_LIMIT = 0.7
@@ -65,6 +67,14 @@ def template_correlation(x: FloatArray, fs: float, r_idx: IndexArray) -> FloatAr
     with np.errstate(invalid="ignore", divide="ignore"):
         corr[inside] = np.where(denom > 0, flat @ template / denom, 1.0)
     return corr
+
+
+def detect_and_classify(samples: FloatArray, fs: float) -> tuple[IndexArray, StrArray]:
+    """R peaks of the leads ``samples`` (raw, mV, leads × n) and the N/S/V label of each beat,
+    without delineation (QRS widths unknown): the beat stream of long and live recordings."""
+    cleaned = np.atleast_2d(clean(samples, fs))
+    peaks = np.asarray(detect_r_peaks(cleaned, fs).indices, dtype=np.int64)
+    return peaks, classify_beats(cleaned, fs, peaks, np.full(peaks.size, np.nan))
 
 
 def classify_beats(
