@@ -73,12 +73,8 @@ import wfdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from clarity.ecg.signal.peaks import detect_r_peaks
-from rpeak_scoring import Score, match_beats, reference_beats
+from rpeak_scoring import DS1, Score, match_beats, reference_beats
 
-DS1 = (
-    *("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122"),
-    *("124", "201", "203", "205", "207", "208", "209", "215", "220", "223", "230"),
-)
 NOISES = ("em", "ma", "bw")
 SNRS_DB = (12.0, 6.0, 0.0)
 LEARNING_S = 300.0

@@ -23,6 +23,11 @@ import numpy as np
 import numpy.typing as npt
 
 BEAT_SYMBOLS = frozenset("NLRAaJSVFejE/fQ")
+# MIT-BIH DS1: the 22 records de Chazal et al. (2004) train on, the usual evaluation set
+DS1 = (
+    *("101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122"),
+    *("124", "201", "203", "205", "207", "208", "209", "215", "220", "223", "230"),
+)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -76,6 +81,29 @@ def _outside(points_idx: IntArray, excluded: list[tuple[int, int]]) -> IntArray:
     return points_idx[keep]
 
 
+def matched_pairs(ref: IntArray, det: IntArray, tol: int) -> tuple[IntArray, IntArray]:
+    """One-to-one pairs (indices into the sorted ``ref`` and ``det``) at most ``tol`` samples
+    apart, closest pairs first."""
+    # Every (reference, detection) pair within the window, by searching each reference's span.
+    lo = np.searchsorted(det, ref - tol, side="left")
+    hi = np.searchsorted(det, ref + tol, side="right")
+    ref_of_pair = np.repeat(np.arange(ref.size), hi - lo)
+    spans = [np.arange(a, b) for a, b in zip(lo, hi, strict=True)]
+    det_of_pair = np.concatenate(spans or [np.zeros(0, dtype=np.int64)])
+    det_of_pair = det_of_pair.astype(np.int64)
+    dist = np.abs(ref[ref_of_pair] - det[det_of_pair])
+    ref_used = np.zeros(ref.size, dtype=bool)
+    det_used = np.zeros(det.size, dtype=bool)
+    pairs = []
+    for k in np.argsort(dist, kind="stable"):
+        r, d = ref_of_pair[k], det_of_pair[k]
+        if not ref_used[r] and not det_used[d]:
+            ref_used[r] = det_used[d] = True
+            pairs.append((r, d))
+    out = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return out[:, 0], out[:, 1]
+
+
 def match_beats(
     reference_idx: npt.ArrayLike,
     detected_idx: npt.ArrayLike,
@@ -87,20 +115,7 @@ def match_beats(
     """Match detections to reference beats one to one within ``window_s`` (closest pairs first)."""
     ref = _outside(np.unique(np.asarray(reference_idx, dtype=np.int64)), excluded or [])
     det = _outside(np.unique(np.asarray(detected_idx, dtype=np.int64)), excluded or [])
-    tol = round(window_s * fs)
-    # Every (reference, detection) pair within the window, by searching each reference's span.
-    lo = np.searchsorted(det, ref - tol, side="left")
-    hi = np.searchsorted(det, ref + tol, side="right")
-    counts = hi - lo
-    ref_of_pair = np.repeat(np.arange(ref.size), counts)
-    det_of_pair = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)] or [[]])
-    det_of_pair = det_of_pair.astype(np.int64)
-    dist = np.abs(ref[ref_of_pair] - det[det_of_pair])
     ref_used = np.zeros(ref.size, dtype=bool)
-    det_used = np.zeros(det.size, dtype=bool)
-    for k in np.argsort(dist, kind="stable"):
-        r, d = ref_of_pair[k], det_of_pair[k]
-        if not ref_used[r] and not det_used[d]:
-            ref_used[r] = det_used[d] = True
+    ref_used[matched_pairs(ref, det, round(window_s * fs))[0]] = True
     tp = int(ref_used.sum())
     return Score(tp=tp, fn=int(ref.size - tp), fp=int(det.size - tp))
