@@ -34,6 +34,13 @@ from __future__ import annotations
 
 from clarity.ecg.signal.interpret._statement import Statement, statement
 from clarity.ecg.signal.measure import Measurements
+from clarity.ecg.signal.measure._beats import (
+    ATRIAL_PREMATURITY,
+    CORRELATION_LIMIT,
+    VENTRICULAR_PREMATURITY,
+    WIDE_QRS_MS,
+    WIDER_THAN_DOMINANT_MS,
+)
 
 BRADY_BPM = 60.0
 TACHY_BPM = 100.0
@@ -133,14 +140,16 @@ def _ectopy(m: Measurements, *, atrial: bool) -> list[Statement]:
     if atrial and m.premature_atrial_count:
         out.append(statement(
             "PAC", "Premature atrial complexes", "rhythm",
-            "RR shorter than 80 % of the local reference with a dominant-like QRS",
+            f"RR shorter than {ATRIAL_PREMATURITY:.0%} of the local reference with a dominant-like "
+            "QRS",
             count=m.premature_atrial_count, beat_count=m.beat_count,
         ))  # fmt: skip
     if m.premature_ventricular_count:
         out.append(statement(
             "PVC", "Premature ventricular complexes", "rhythm",
-            "QRS unlike the dominant beats (correlation < 0.7 or ≥ 40 ms wider, ≥ 120 ms), "
-            "premature by > 10 % or followed by a pause",
+            f"QRS unlike the dominant beats (correlation < {CORRELATION_LIMIT} or "
+            f"≥ {WIDER_THAN_DOMINANT_MS:.0f} ms wider, ≥ {WIDE_QRS_MS:.0f} ms), premature by "
+            f"> {1 - VENTRICULAR_PREMATURITY:.0%} or followed by a pause",
             count=m.premature_ventricular_count, beat_count=m.beat_count,
         ))  # fmt: skip
     return out
