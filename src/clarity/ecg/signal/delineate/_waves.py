@@ -68,8 +68,6 @@ class WaveletParams:
     qrs_floor: float = 0.4
     # global onset (several leads): the spatial velocity falls below this x its QRS peak
     qrs_spatial_xi_on: float = 0.06
-    qrs_spatial_noise_k: float = 0.0
-    qrs_spatial_noise_s: float = 0.06
     # a pacing spike from qrs_pre_s before to paced_after_r_s after the R fiducial paces the
     # ventricles: the QRS starts after its artefact
     paced_after_r_s: float = 0.01
@@ -182,8 +180,6 @@ def find_qrs(
         offsets,
         p.qrs_main_s * fs,
         p.qrs_spatial_xi_on,
-        p.qrs_spatial_noise_k,
-        round(p.qrs_spatial_noise_s * fs),
     )
     return onset, end, _not_before(to_samples(spatial, r_idx, offsets), floor_idx)
 
@@ -194,8 +190,6 @@ def spatial_onset(
     offsets: IndexArray,
     main_n: float,
     xi: float,
-    noise_k: float = 0.0,
-    noise_n: int = 0,
 ) -> IndexArray:
     """Global QRS onset (window index, -1 if none) from the spatial velocity of the leads.
 
@@ -213,12 +207,7 @@ def spatial_onset(
     peak_speed = take(speed, np.argmax(np.where(near, speed, -1.0), axis=-1))
     k = np.arange(speed.shape[-1])
     rise = first_true(near & (speed >= 0.5 * peak_speed[:, None]))
-    thr = xi * peak_speed
-    if noise_k > 0:
-        early = ok & (offsets < offsets[0] + noise_n)
-        noise = np.nanmedian(np.where(early, speed, np.nan), axis=-1)
-        thr = np.maximum(thr, noise_k * np.nan_to_num(noise))
-    low = speed < thr[:, None]
+    low = speed < xi * peak_speed[:, None]
     onset = last_true((low | ~ok) & (k < rise[:, None]))
     return np.where((onset >= 0) & take(ok.astype(np.float64), onset).astype(bool), onset, -1)
 
