@@ -11,6 +11,7 @@ import pytest
 from clarity.ecg.errors import InvalidSignal, SignalTooShort
 from clarity.ecg.signal.delineate import Delineation
 from clarity.ecg.signal.measure import Measurements, measure
+from clarity.ecg.signal.measure._beats import irregular_around
 from clarity.ecg.signal.quality import assess_quality
 from clarity.ecg.waveform import Waveform
 from tests.ecg.signal.synthetic_12lead import Spec, af_rr_ms, synthesize
@@ -136,6 +137,19 @@ def test_atrial_fibrillation_has_no_pr_and_irregular_rr() -> None:
     assert m.p_axis_deg is None
     assert (m.rr_nrmssd or 0.0) > 0.1
     assert all(lm.p_amplitude_mv is None for lm in m.leads)
+    assert m.premature_atrial_count == 0  # short AF intervals are the rhythm, not ectopy
+
+
+def test_irregularity_around_each_beat_spares_sinus_and_bigeminy() -> None:
+    rng = np.random.default_rng(0)
+    every = np.ones(39, dtype=bool)
+    sinus = 800.0 + 20.0 * np.sin(np.arange(39) / 3.0)
+    bigeminy = np.tile([500.0, 1100.0], 20)[:39]
+    af = rng.uniform(400.0, 1100.0, 39)
+    assert not irregular_around(sinus, every).any()
+    assert not irregular_around(bigeminy, every).any()
+    assert irregular_around(af, every).all()
+    assert irregular_around(af, every).size == 40  # one per beat
 
 
 def test_missing_t_offsets_mean_no_qt() -> None:

@@ -141,14 +141,15 @@ def _ectopy(m: Measurements, *, atrial: bool) -> list[Statement]:
         out.append(statement(
             "PAC", "Premature atrial complexes", "rhythm",
             f"RR shorter than {ATRIAL_PREMATURITY:.0%} of the local reference with a dominant-like "
-            "QRS",
+            "QRS, in a regular underlying rhythm",
             count=m.premature_atrial_count, beat_count=m.beat_count,
         ))  # fmt: skip
     if m.premature_ventricular_count:
         out.append(statement(
             "PVC", "Premature ventricular complexes", "rhythm",
-            f"QRS unlike the dominant beats (correlation < {CORRELATION_LIMIT} or "
-            f"≥ {WIDER_THAN_DOMINANT_MS:.0f} ms wider, ≥ {WIDE_QRS_MS:.0f} ms), premature by "
+            f"QRS unlike the dominant beats (correlation < {CORRELATION_LIMIT}, also of the QRS-T "
+            f"in a regular rhythm, or ≥ {WIDER_THAN_DOMINANT_MS:.0f} ms wider, "
+            f"≥ {WIDE_QRS_MS:.0f} ms), premature by "
             f"> {1 - VENTRICULAR_PREMATURITY:.0%} or followed by a pause",
             count=m.premature_ventricular_count, beat_count=m.beat_count,
         ))  # fmt: skip
