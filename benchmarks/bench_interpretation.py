@@ -31,7 +31,7 @@ Results (run on 2026-11-22, records 1-160, shared 2-core machine)::
     nonspecific IVCD                     0   4   4 142    0.0  97.3   0.0
     left anterior fascicular block       2   0  13 135   13.3 100.0 100.0
     first-degree AV block                7   4   3 136   70.0  97.1  63.6
-    premature atrial complexes           6   8   1 135   85.7  94.4  42.9
+    premature atrial complexes           6   7   1 136   85.7  95.1  46.2
     premature ventricular complexes      6   2   0 142  100.0  98.6  75.0
     measured QRS axis by LUDB axis class (median [10th-90th percentile], n):
       horizontal                 23° [   -5° to   55°]  n=15
