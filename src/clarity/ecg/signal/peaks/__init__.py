@@ -7,7 +7,8 @@ R peak (the dominant QRS deflection). Methods:
 ``"tracking"`` (default)
     QRS envelope (5-20 Hz slope energy, quality-weighted across leads), adaptive thresholds with
     search-back for the local levels, then beat tracking by dynamic programming that weighs each
-    candidate's evidence against the regularity of the rhythm.
+    candidate's evidence against the regularity of the rhythm; in noise (QRS less than ten
+    times the envelope background between complexes) the evidence of tall peaks counts less.
 ``"threshold"``
     The same envelope with adaptive-threshold decisions only: Pan-Tompkins signal/noise levels
     and search-back, Hamilton-Tompkins rules (refractory period, T-wave slope test, larger-peak
@@ -42,7 +43,7 @@ from scipy import signal
 from scipy.ndimage import maximum_filter1d
 
 from clarity.ecg.errors import InvalidSignal
-from clarity.ecg.signal.peaks._enhance import Enhanced, enhance
+from clarity.ecg.signal.peaks._enhance import Enhanced, background, enhance
 from clarity.ecg.signal.peaks._localise import localise, shape_band
 from clarity.ecg.signal.peaks._threshold import REFRACTORY_S, decide
 from clarity.ecg.signal.peaks._tracking import track
@@ -57,7 +58,7 @@ _CHUNK_SAMPLES = 1 << 21
 _OVERLAP_S = 16.0
 _SLOPE_HALF_S = 0.060
 
-Decider = Callable[[IndexArray, FloatArray, FloatArray, float], IndexArray]
+Decider = Callable[[IndexArray, FloatArray, FloatArray, FloatArray, float], IndexArray]
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,14 +104,20 @@ class RPeaks:
         return rr
 
 
-def _decide_threshold(cand: IndexArray, h: FloatArray, sl: FloatArray, fs: float) -> IndexArray:
+def _decide_threshold(
+    cand: IndexArray, h: FloatArray, sl: FloatArray, env: FloatArray, fs: float
+) -> IndexArray:
     """Pan & Tompkins (1985) thresholds with Hamilton & Tompkins (1986) rules."""
     return decide(cand, h, sl, fs)
 
 
-def _decide_tracking(cand: IndexArray, h: FloatArray, sl: FloatArray, fs: float) -> IndexArray:
-    """Threshold pass for levels, then DP beat tracking (Ellis 2007) over the candidates."""
-    return track(cand, h, sl, decide(cand, h, sl, fs), fs)
+def _decide_tracking(
+    cand: IndexArray, h: FloatArray, sl: FloatArray, env: FloatArray, fs: float
+) -> IndexArray:
+    """Threshold pass for levels, then DP beat tracking (Ellis 2007) over the candidates, its
+    evidence weighed by the signal-to-background ratio of the envelope."""
+    first = decide(cand, h, sl, fs)
+    return track(cand, h, sl, first, fs, background=background(env, cand[first], cand, fs))
 
 
 METHODS: dict[str, Decider] = {
@@ -149,7 +156,7 @@ def _detect_block(x: FloatArray, fs: float, method: str) -> IndexArray:
     if not np.any(enh.envelope > 0):
         return np.empty(0, dtype=np.int64)
     cand, heights, slopes = _candidates(enh, fs)
-    chosen = METHODS[method](cand, heights, slopes, fs)
+    chosen = METHODS[method](cand, heights, slopes, enh.envelope, fs)
     return _locate(cand[chosen], x, enh, fs)
 
 

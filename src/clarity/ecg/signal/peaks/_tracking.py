@@ -16,6 +16,18 @@ smaller than the local QRS level followed within 300 ms by a candidate 1.2 times
 where 300 ms is under 0.6 local RR: in a fast ventricular tachycardia, or a couplet of premature
 beats, unequal beats 250 ms apart are all real).
 
+Evidence is weighed by the local signal-to-noise ratio. Noise adds energy to the slope envelope
+(the RMS of independent signals adds in squares), so in noise any peak can reach the QRS level
+and a tall peak proves less, while a peak well below the QRS level is still evidence against a
+QRS. With ``d = log(Q / B)``, ``B`` the envelope background between complexes (its median over
+4 s, QRS complexes left out), the positive evidence of a candidate is multiplied by
+``min(1, d / CLEAR_SNR) ** 2``: unchanged where the QRS stands at least ``CLEAR_SNR = log 10``
+(20 dB of envelope amplitude) above the background, as in any readable ECG whatever the heart
+rate, and shrinking with the square of the separation below it, as the log-likelihood ratio of
+two equal-variance classes does with their distance ``d'``. In noise the rhythm then outweighs a
+spike that would split an RR interval, while beats where the rhythm expects them (which cost
+nothing) are kept.
+
 The local levels come from a first adaptive-threshold pass (``_threshold``); the local RR from
 its beats, then twice from the tracked beats themselves, as an evidence-weighted median so that
 noise accepted by one pass does not shorten the expected RR of the next.
@@ -46,6 +58,7 @@ P_WAVE_RR = 0.6
 P_WAVE_MAX = 1.0
 MAX_LINK_S = 3.0
 RESTART_COST = 2.0
+CLEAR_SNR = math.log(10.0)
 _SCORE_RANGE = (-3.0, 6.0)
 _CONTRAST_RANGE = (0.3, 3.0)
 _LEVEL_BEATS = 8
@@ -66,10 +79,17 @@ def local_median(
 
 
 def evidence(
-    cand_idx: IndexArray, heights: FloatArray, first_pass: IndexArray
+    cand_idx: IndexArray,
+    heights: FloatArray,
+    first_pass: IndexArray,
+    background: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """QRS evidence of each candidate (log-likelihood-ratio style: positive means more QRS than
-    not) and its height relative to the local QRS level."""
+    not) and its height relative to the local QRS level.
+
+    With the envelope ``background`` between complexes at each candidate, positive evidence is
+    weighed by ``min(1, log(Q / background) / CLEAR_SNR) ** 2`` (see the module documentation).
+    """
     beat = np.zeros(cand_idx.size, dtype=bool)
     beat[first_pass] = True
     tiny = np.finfo(np.float64).tiny
@@ -82,6 +102,10 @@ def evidence(
     # threshold sqrt(Q N) with N limited to Q e^-3: a flat stretch must not make bumps into beats
     ratio = np.maximum(heights, tiny) / (qrs * np.exp(-0.5 * contrast))
     score: FloatArray = np.clip(contrast * np.log(ratio), *_SCORE_RANGE)
+    if background is not None:  # noise adds energy: only a tall peak's evidence is in doubt
+        snr = np.log(qrs / np.maximum(background, tiny))
+        weight = np.clip(snr / CLEAR_SNR, 0.0, 1.0) ** 2
+        score = np.where(score > 0.0, score * weight, score)
     relative: FloatArray = heights / qrs
     return score, relative
 
@@ -165,9 +189,10 @@ def track(
     fs: float,
     *,
     refinements: int = 2,
+    background: FloatArray | None = None,
 ) -> IndexArray:
     """Positions (into ``cand_idx``) of the tracked beats."""
-    h_score, relative = evidence(cand_idx, heights, first_pass)
+    h_score, relative = evidence(cand_idx, heights, first_pass, background)
     # A candidate below -w log 2 can never pay for itself (filling a gap gains at most that).
     usable = np.flatnonzero(h_score > -RHYTHM_WEIGHT * math.log(2.0))
     if usable.size == 0:
