@@ -7,7 +7,7 @@ R peak (the dominant QRS deflection). Methods:
 ``"tracking"`` (default)
     QRS envelope (5-20 Hz slope energy, quality-weighted across leads), adaptive thresholds with
     search-back for the local levels, then beat tracking by dynamic programming that weighs each
-    candidate's evidence against the regularity of the rhythm; in noise (QRS less than ten
+    candidate's evidence against the regularity of the rhythm; in noise (QRS less than seven
     times the envelope background between complexes) the evidence of tall peaks counts less.
 ``"threshold"``
     The same envelope with adaptive-threshold decisions only: Pan-Tompkins signal/noise levels
