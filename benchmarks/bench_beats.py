@@ -21,9 +21,9 @@ Results (2026-11-22, the 22 records)::
     class  reference   Se %   +P %
     N          46289   98.8   97.4
     S            944   30.9   47.8
-    V           3788   79.8   88.2
-    missed beats: 50
-    AF time: Se 92.6 %, +P 84.8 % (2399 s annotated, 2620 s detected); false AF >= 30 s in:
+    V           3788   79.7   88.5
+    missed beats: 54
+    AF time: Se 92.8 %, +P 84.8 % (2399 s annotated, 2626 s detected); false AF >= 30 s in:
     106 (48 s), 108 (63 s), 201 (278 s)
 
 A beat whose QRS-T complex (not only its QRS) is unlike the dominant one now counts as abnormal
