@@ -24,7 +24,10 @@ Run: ``python benchmarks/bench_ingest.py [--quick] [--modes binary,json,analysis
 ``benchmarks/ingest_profile.py`` splits the server's CPU per upload into its components.
 
 Results (full run, SQLite, 1 worker, 2026-11-22; 2 shared vCPUs, load average 0.3-1.9 before
-each step; the ``analysis`` row is from a run with the drain criterion above)::
+each step; the ``analysis`` row is from a run with the drain criterion above; a later run of
+``--modes analysis``, after the beat-label and R-peak changes of the same day, sustained 600
+devices: p50 4.8 ms, p99 28.2 ms, 8.6 ms server CPU per chunk, caught up 3.6 s after the last
+chunk, 700 failed on p99 259 ms)::
 
     mode      sustained target  p50 ms  p99 ms  samples/s server ms loadgen ms ceiling B/sample
     binary         1400   1000     2.3    20.7  8,400,460       2.3        0.3   3,747     1.37
