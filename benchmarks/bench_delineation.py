@@ -35,7 +35,8 @@ Run: ``python benchmarks/bench_delineation.py [--quick] [--ludb PATH] [--no-neur
 Records 161-200 are held back for independent evaluation.
 
 Results of the latest full run (records 1-160; 2 shared cores, loaded machine; 2026-11-22,
-after pacing-spike handling and the spatial-velocity QRS onset). Columns: Clarity Se %, PPV %,
+after pacing-spike handling, the spatial-velocity QRS onset and the noise-weighted R-peak
+tracker). Columns: Clarity Se %, PPV %,
 mean ± SD ms | NeuroKit2 dwt the same; marks: ``SD>CSE`` the SD misses the CSE tolerance,
 ``MEAN`` the mean misses its target, ``>nk``/``NOT>nk`` the comparison with NeuroKit2
 (definition above).
@@ -80,49 +81,49 @@ mean ± SD ms | NeuroKit2 dwt the same; marks: ``SD>CSE`` the SD misses the CSE 
         qrs_offset 100.00 100.00   -1.4 ±  6.5 |  99.86  99.86   +0.5 ± 11.9  >nk
         t_peak      99.68  99.84   +1.5 ± 11.8 |  95.56  95.64  -26.1 ± 39.7  >nk
         t_offset    99.76  99.84   +7.5 ± 14.1 |  89.51  89.36  -27.1 ± 33.0  >nk
-      time per 12-lead record: Clarity 7.8 ms (global + per lead), NeuroKit2 436 ms (12 single leads): 56x
+      time per 12-lead record: Clarity 9.4 ms (global + per lead), NeuroKit2 451 ms (12 single leads): 48x
     === R peaks: detected ===
       single lead, all leads
-        p_onset     76.07  95.86   +0.1 ± 15.7 |  97.28  81.63   -8.3 ± 36.6  SD>CSE NOT>nk
-        p_peak      76.48  95.40   +1.5 ± 11.8 |  97.34  81.62  -14.9 ± 38.5  NOT>nk
-        p_offset    72.05  95.11   +4.1 ± 17.9 |  96.97  81.09  -14.3 ± 40.7  SD>CSE NOT>nk
+        p_onset     76.06  95.86   +0.1 ± 15.7 |  97.28  81.63   -8.3 ± 36.6  SD>CSE NOT>nk
+        p_peak      76.46  95.40   +1.5 ± 11.8 |  97.34  81.62  -14.9 ± 38.5  NOT>nk
+        p_offset    72.03  95.11   +4.1 ± 18.0 |  96.97  81.09  -14.3 ± 40.7  SD>CSE NOT>nk
         qrs_onset   99.29  99.33   +1.1 ± 16.9 |  78.04  93.70  -55.4 ± 48.3  SD>CSE >nk
         qrs_offset  99.93  99.86   -2.3 ± 15.9 |  90.89  98.25   +0.9 ± 27.4  SD>CSE >nk
         t_peak      92.09  97.80   +1.4 ± 20.6 |  78.29  83.01  -14.8 ± 49.5  >nk
-        t_offset    91.61  97.57   +6.8 ± 23.5 |  77.16  81.82  -18.6 ± 41.3  >nk
+        t_offset    91.61  97.58   +6.8 ± 23.5 |  77.16  81.82  -18.6 ± 41.3  >nk
       single lead, lead II
-        p_onset     89.21  96.09   +2.7 ± 12.8 |  99.07  82.62   +2.0 ± 21.9  SD>CSE >nk
-        p_peak      89.21  95.80   +1.1 ±  7.0 |  99.26  82.78   -2.8 ± 19.5  >nk
-        p_offset    86.14  95.46   +0.5 ± 12.4 |  99.16  82.25   -0.8 ± 27.3  >nk
+        p_onset     89.12  96.09   +2.7 ± 12.8 |  99.07  82.62   +2.0 ± 21.9  SD>CSE >nk
+        p_peak      89.12  95.80   +1.1 ±  7.0 |  99.26  82.78   -2.8 ± 19.5  >nk
+        p_offset    86.05  95.46   +0.5 ± 12.4 |  99.16  82.25   -0.8 ± 27.3  >nk
         qrs_onset   99.31  99.10   +2.2 ± 16.8 |  92.72  97.66  -50.2 ± 43.8  SD>CSE >nk
         qrs_offset 100.00  99.93   -3.1 ± 17.3 |  90.25  95.56   +9.1 ± 31.2  SD>CSE >nk
         t_peak      91.57  97.39   +1.9 ± 17.9 |  87.51  89.36   -8.2 ± 36.7  >nk
         t_offset    91.42  97.63   +6.7 ± 21.2 |  85.90  87.72  -14.3 ± 33.7  >nk
       12-lead, per lead
-        p_onset     96.73  97.75   -3.5 ± 18.2  SD>CSE
-        p_peak      96.77  97.80   -0.6 ± 15.1
-        p_offset    96.78  97.71   +4.9 ± 17.9  SD>CSE
+        p_onset     96.63  97.75   -3.5 ± 18.2  SD>CSE
+        p_peak      96.68  97.79   -0.6 ± 15.1
+        p_offset    96.69  97.70   +4.9 ± 17.9  SD>CSE
         qrs_onset  100.00  99.31   +1.4 ± 11.4  SD>CSE
         qrs_offset 100.00  99.87   -1.9 ± 12.1  SD>CSE
         t_peak      99.40  99.06   +1.5 ± 20.7
         t_offset    99.37  98.97   +7.9 ± 23.8
       12-lead, global
-        p_onset     96.84  97.93   -0.8 ± 10.2 |  99.16  81.19   -5.0 ± 22.4  >nk
-        p_peak      96.84  97.93   +1.0 ±  7.9 |  99.72  81.89  -10.3 ± 24.6  >nk
-        p_offset    96.84  97.93   +3.4 ±  9.6 |  99.26  81.57  -12.5 ± 27.8  >nk
-        qrs_onset  100.00  99.73   +1.3 ±  7.3 |  98.55  98.28  -54.4 ± 38.4  SD>CSE >nk
+        p_onset     96.74  97.93   -0.8 ± 10.2 |  99.16  81.25   -5.0 ± 22.4  >nk
+        p_peak      96.74  97.93   +1.0 ±  7.9 |  99.72  81.96  -10.3 ± 24.6  >nk
+        p_offset    96.74  97.93   +3.4 ±  9.6 |  99.26  81.64  -12.5 ± 27.8  >nk
+        qrs_onset  100.00  99.73   +1.3 ±  7.3 |  98.55  98.35  -54.4 ± 38.4  SD>CSE >nk
         qrs_offset 100.00 100.00   -1.3 ±  7.5 |  99.66  99.66   +0.2 ± 17.0  >nk
         t_peak      99.46  99.62   +1.4 ± 11.8 |  95.64  95.64  -23.6 ± 37.6  >nk
-        t_offset    99.54  99.62   +7.4 ± 14.0 |  90.74  90.67  -27.1 ± 33.5  >nk
+        t_offset    99.54  99.62   +7.4 ± 14.0 |  90.82  90.75  -27.1 ± 33.5  >nk
       12-lead, global, unpaced records
-        p_onset     96.84  98.67   -0.8 ± 10.2 |  99.16  85.69   -5.0 ± 22.4  >nk
-        p_peak      96.84  98.67   +1.0 ±  7.9 |  99.72  86.38  -10.3 ± 24.6  >nk
-        p_offset    96.84  98.67   +3.4 ±  9.6 |  99.26  86.05  -12.5 ± 27.8  >nk
-        qrs_onset  100.00 100.00   +2.0 ±  6.0 |  99.06  98.91  -54.1 ± 38.2  >nk
+        p_onset     96.74  98.67   -0.8 ± 10.2 |  99.16  85.76   -5.0 ± 22.4  >nk
+        p_peak      96.74  98.67   +1.0 ±  7.9 |  99.72  86.45  -10.3 ± 24.6  >nk
+        p_offset    96.74  98.67   +3.4 ±  9.6 |  99.26  86.12  -12.5 ± 27.8  >nk
+        qrs_onset  100.00 100.00   +2.0 ±  6.0 |  99.06  98.99  -54.1 ± 38.2  >nk
         qrs_offset 100.00 100.00   -1.4 ±  6.5 |  99.64  99.64   +2.2 ± 10.5  >nk
         t_peak      99.52  99.68   +1.6 ± 11.8 |  96.13  96.13  -23.4 ± 37.2  >nk
-        t_offset    99.60  99.68   +7.6 ± 14.2 |  91.85  91.77  -27.6 ± 33.6  >nk
-      time per 12-lead record: Clarity 8.9 ms (global + per lead), NeuroKit2 505 ms (12 single leads): 57x
+        t_offset    99.60  99.68   +7.6 ± 14.2 |  91.93  91.85  -27.6 ± 33.5  >nk
+      time per 12-lead record: Clarity 9.7 ms (global + per lead), NeuroKit2 509 ms (12 single leads): 53x
 
     Other rates (12-lead global, reference R peaks; mean ± SD ms; ``--rates``):
         Hz    P on      P peak    P off     QRS on    QRS off   T peak    T off      Se
