@@ -55,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+import wfdb
 
 from clarity.ecg.signal.episodes import detect_episodes
 from clarity.ecg.signal.measure._beats import detect_and_classify
@@ -75,8 +76,6 @@ IntArray = npt.NDArray[np.int64]
 
 def reference(path: Path) -> tuple[IntArray, list[str], list[tuple[int, int]], int]:
     """Beat samples, their AAMI classes, the AF spans and the record length."""
-    import wfdb  # noqa: PLC0415 - only the benchmark needs it
-
     ann = wfdb.rdann(str(path), "atr")
     n_samples = int(wfdb.rdheader(str(path)).sig_len)
     beats = [
@@ -97,8 +96,6 @@ def reference(path: Path) -> tuple[IntArray, list[str], list[tuple[int, int]], i
 
 def detected(path: Path) -> tuple[IntArray, npt.NDArray[np.str_]]:
     """The live path's beats and labels, window by window."""
-    import wfdb  # noqa: PLC0415
-
     signal = np.asarray(wfdb.rdrecord(str(path)).p_signal, dtype=np.float64).T
     window = int(WINDOW_S * FS_HZ)
     peaks, labels = [], []
