@@ -9,9 +9,9 @@ criteria (see ``clarity.ecg.signal.interpret``); nothing was tuned on these reco
 
 Run: ``python benchmarks/bench_interpretation.py [path/to/ludb]``
 
-Results (run on 2026-11-22, records 1-160, shared 2-core machine)::
+Results (run on 2026-12-06, records 1-160, shared 2-core machine)::
 
-    LUDB records 1-160: 150 records analysed, 10 paced left out, 0 poor quality, 27 ms per analysis
+    LUDB records 1-160: 150 records analysed, 10 paced left out, 0 poor quality, 25 ms per analysis
     note: 150 of 150 records have every lead scaled to exactly 1 mV peak-to-peak: amplitude
           criteria (LVH voltage, low voltage) cannot be scored
     statement                           TP  FP  FN  TN     Se    Sp   PPV  (%)
@@ -30,7 +30,7 @@ Results (run on 2026-11-22, records 1-160, shared 2-core machine)::
     incomplete LBBB                      0   1   6 143    0.0  99.3   0.0
     nonspecific IVCD                     0   4   4 142    0.0  97.3   0.0
     left anterior fascicular block       2   0  13 135   13.3 100.0 100.0
-    first-degree AV block                7   4   3 136   70.0  97.1  63.6
+    first-degree AV block                7   2   3 138   70.0  98.6  77.8
     premature atrial complexes           6   7   1 136   85.7  95.1  46.2
     premature ventricular complexes      6   2   0 142  100.0  98.6  75.0
     measured QRS axis by LUDB axis class (median [10th-90th percentile], n):
@@ -47,9 +47,9 @@ from LUDB's diagnostic conventions, which differ from the AHA/ACCF/HRS limits th
 with QRS of 64-108 ms (AHA: 110-119 ms); sinus bradycardia is labelled up to about 57 bpm and
 "sinus rhythm" down to 55 bpm, sinus tachycardia from 90 bpm (conventional 60 and 100 bpm). In this copy
 of LUDB every lead is rescaled to exactly 1 mV peak-to-peak, so voltage criteria (LVH, low
-voltage) cannot be scored and the axis is only approximate. First-degree AV block false
-positives sit at PR 201-215 ms: the global PR (earliest P onset to earliest QRS onset over 12
-leads) runs about 13 ms longer than the lead-II PR of the annotations. Missed sinus rhythms are
+voltage) cannot be scored and the axis is only approximate. First-degree AV block: the two
+false positives measure PR 210 and 228 ms, the three misses 184-200 ms (global PR: the P onset
+of the leads that show the P wave to the earliest QRS onset over 12 leads). Missed sinus rhythms are
 records where the delineation found no P wave.
 """
 

@@ -58,7 +58,7 @@ class SpikeParams:
     min_cosine: float = 0.9
     max_slope_ratio: float = 2.0
     weaker_min_narrowness: float = 1.5
-    weaker_fraction: float = 0.4
+    weaker_fraction: float = 0.3
     group_s: float = 0.010  # edges of one spike (rise, fall, overshoot) closer than this
     recovery_fraction: float = 0.1  # the artefact ends when the slope falls below this x spike
     max_recovery_s: float = 0.012

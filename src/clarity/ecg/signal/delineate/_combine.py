@@ -9,9 +9,10 @@ other leads agree on, as readers do when they mark every lead of a 12-lead recor
 
 A P wave counts only when it belongs to the beat: several leads agree on where it is, its apex
 lies at least half a P wave before the QRS onset, and its distance to the QRS (PR interval) is
-stable across the record. Fibrillation and flutter waves,
-and P waves dissociated from the QRS (complete AV block, ventricular pacing), are not
-conducted P waves and are reported absent.
+stable across the record. Fibrillation and flutter waves, and P waves dissociated from the QRS
+(complete AV block, ventricular pacing), are not conducted P waves and are reported absent. The
+global P points are the median of the agreeing leads only: where the P wave is small, leads
+that do not show it find some other wave, and a median over all leads would follow them.
 
 References
 ----------
@@ -51,7 +52,7 @@ def refine(points_idx: IndexArray, centre_idx: IndexArray, max_dev: int) -> Inde
     return np.where(centre_idx >= 0, refined, -1).astype(np.int64)
 
 
-def p_wave_present(
+def p_wave_leads(
     peak_idx: IndexArray,
     prominence_mv: FloatArray,
     dominance: FloatArray,
@@ -65,17 +66,21 @@ def p_wave_present(
     pr_tolerance_s: float,
     min_regular_fraction: float,
 ) -> BoolArray:
-    """Per beat, whether a conducted P wave is present (see the module notes)."""
+    """Per lead and beat, whether the lead shows the beat's conducted P wave (see the module
+    notes); a beat has a P wave where any lead does. The global P points are taken from these
+    leads only, so that leads that picked another wave (a tiny P seen elsewhere) do not move
+    them."""
     found = (peak_idx >= 0) & (np.abs(prominence_mv) >= min_mv) & (dominance >= min_dominance)
     centre = robust_centre(np.where(found, peak_idx, -1), 1)
     agree = found & (np.abs(peak_idx - centre) <= agree_s * fs)
     pr = qrs_on_idx - centre
     beat_ok = (agree.sum(axis=0) >= min_agreeing_leads(peak_idx.shape[0])) & (qrs_on_idx >= 0)
     beat_ok &= pr >= min_pr_s * fs
+    none = np.zeros(agree.shape, dtype=bool)
     if not beat_ok.any():
-        return np.zeros(beat_ok.shape, dtype=bool)
+        return none
     regular = beat_ok & (np.abs(pr - np.median(pr[beat_ok])) <= pr_tolerance_s * fs)
     looked = found.any(axis=0) & (qrs_on_idx >= 0)
     if regular.sum() < min_regular_fraction * max(int(looked.sum()), 1):
-        return np.zeros(regular.shape, dtype=bool)
-    return np.asarray(regular, dtype=bool)
+        return none
+    return np.asarray(agree & regular[None, :], dtype=bool)

@@ -21,7 +21,7 @@ import numpy as np
 from clarity.ecg.signal.delineate import _waves as waves
 from clarity.ecg.signal.delineate._combine import (
     min_agreeing_leads,
-    p_wave_present,
+    p_wave_leads,
     refine,
     robust_centre,
 )
@@ -48,12 +48,20 @@ class _Collector:
     lead_points: Points = field(default_factory=dict)
 
     def put(
-        self, name: str, points_idx: IndexArray, q: int, centre_idx: IndexArray | None = None
+        self,
+        name: str,
+        points_idx: IndexArray,
+        q: int,
+        centre_idx: IndexArray | None = None,
+        min_leads: int | None = None,
     ) -> None:
         """Store one point found at rate ``fs / q``: the global point (the median of the leads,
-        or ``centre_idx`` where given and found) and the per-lead values."""
+        at least ``min_leads`` of them (default a quarter), or ``centre_idx`` where given and
+        found) and the per-lead values."""
         points_idx = _up(points_idx, q)
-        centre = robust_centre(points_idx, min_agreeing_leads(points_idx.shape[0]))
+        if min_leads is None:
+            min_leads = min_agreeing_leads(points_idx.shape[0])
+        centre = robust_centre(points_idx, min_leads)
         if centre_idx is not None:
             own = _up(centre_idx, q)
             centre = np.where((centre >= 0) & (own >= 0), own, centre)
@@ -137,7 +145,7 @@ def _p_stage(
     p_on, p_peak, p_end, p_amp, p_dominance = waves.find_p(
         smooth, p_level, p_slope, fs_w, r_w, qrs_on, prev_t_end, p
     )
-    present = p_wave_present(
+    showing = p_wave_leads(
         p_peak,
         p_amp,
         p_dominance,
@@ -150,8 +158,9 @@ def _p_stage(
         pr_tolerance_s=p.p_pr_tolerance_s,
         min_regular_fraction=p.p_min_regular_fraction,
     )
+    # presence is settled (enough leads agree): each point is the median of the leads showing it
     for name, points in (("p_onset", p_on), ("p_peak", p_peak), ("p_offset", p_end)):
-        out.put(name, np.where(present, points, -1), q)
+        out.put(name, np.where(showing, points, -1), q, min_leads=1)
 
 
 def _earliest(lead_idx: IndexArray, global_idx: IndexArray) -> IndexArray:

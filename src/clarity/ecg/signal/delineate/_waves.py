@@ -69,8 +69,10 @@ class WaveletParams:
     # global onset (several leads): the spatial velocity falls below this x its QRS peak
     qrs_spatial_xi_on: float = 0.06
     # a pacing spike from qrs_pre_s before to paced_after_r_s after the R fiducial paces the
-    # ventricles: the QRS starts after its artefact
+    # ventricles: the QRS starts after its artefact, where the evoked response rises above
+    # paced_xi_on x its peak (a paced QRS starts slower than a conducted one)
     paced_after_r_s: float = 0.01
+    paced_xi_on: float = 0.15
     # P and T: apex smoothing and scales
     smooth_sigma_s: float = 0.008
     t_sigma_s: float = 0.025
@@ -179,7 +181,7 @@ def find_qrs(
         valid,
         offsets,
         p.qrs_main_s * fs,
-        p.qrs_spatial_xi_on,
+        np.where(floor_idx >= 0, p.paced_xi_on, p.qrs_spatial_xi_on),
     )
     return onset, end, _not_before(to_samples(spatial, r_idx, offsets), floor_idx)
 
@@ -189,17 +191,17 @@ def spatial_onset(
     valid: BoolArray,
     offsets: IndexArray,
     main_n: float,
-    xi: float,
+    xi: FloatArray,
 ) -> IndexArray:
     """Global QRS onset (window index, -1 if none) from the spatial velocity of the leads.
 
     The spatial velocity, the Euclidean norm across leads of the slope, is the speed of the
     heart vector: it rises when any lead starts to move, and a lead with a slow baseline drift
-    weighs in only by its share. The onset is the last sample where it stays under ``xi`` x its
-    QRS peak (within ``main_n`` samples of the R fiducial) before it first rises to half that
-    peak (Sornmo and Laguna 2005, multilead delineation). Searching back from the first rise,
-    not from the peak, keeps a dip of the velocity inside the QRS (at an R apex that all leads
-    share) from passing for the onset.
+    weighs in only by its share. The onset is the last sample where it stays under ``xi`` (per
+    beat) x its QRS peak (within ``main_n`` samples of the R fiducial) before it first rises to
+    half that peak (Sornmo and Laguna 2005, multilead delineation). Searching back from the
+    first rise, not from the peak, keeps a dip of the velocity inside the QRS (at an R apex that
+    all leads share) from passing for the onset.
     """
     speed = np.sqrt(np.sum(slope_w**2, axis=0))
     ok = np.asarray(valid.all(axis=0), dtype=bool)
@@ -207,7 +209,7 @@ def spatial_onset(
     peak_speed = take(speed, np.argmax(np.where(near, speed, -1.0), axis=-1))
     k = np.arange(speed.shape[-1])
     rise = first_true(near & (speed >= 0.5 * peak_speed[:, None]))
-    low = speed < xi * peak_speed[:, None]
+    low = speed < (xi * peak_speed)[:, None]
     onset = last_true((low | ~ok) & (k < rise[:, None]))
     return np.where((onset >= 0) & take(ok.astype(np.float64), onset).astype(bool), onset, -1)
 
