@@ -12,7 +12,7 @@ from the multilead slope at two scales:
   slope at a QRS scale (4 ms) around it. A singularity keeps its wavelet modulus at fine scales
   while a smooth wave loses it (Mallat and Hwang 1992);
 * **steep**: that fine-scale slope exceeds ``min_steepness`` x the record's typical QRS slope;
-* **from a quiet baseline**: in the 8-30 ms before it the QRS-scale slope stays below
+* **from a quiet baseline**: in the 10-30 ms before it the QRS-scale slope stays below
   ``max_prior_activity`` x the typical QRS slope. A stimulus starts a beat; the same sharpness
   inside a QRS (the turn of a tall narrow R wave) is not a stimulus;
 * **recurring**: at least ``min_similar`` other spikes of the record have the same lead vector
@@ -53,7 +53,9 @@ class SpikeParams:
     min_narrowness: float = 1.9  # a band-limited step reaches about 2
     min_steepness: float = 1.3
     max_prior_activity: float = 0.45
-    prior_window_s: tuple[float, float] = (0.030, 0.008)
+    # ends 2.5 coarse sigmas before the spike: nearer, the QRS-scale slope sees the spike's own
+    # leading edge (a wide rectangular stimulus rises over two samples)
+    prior_window_s: tuple[float, float] = (0.030, 0.010)
     min_similar: int = 1
     min_cosine: float = 0.9
     max_slope_ratio: float = 2.0
