@@ -8,7 +8,9 @@ R peak (the dominant QRS deflection). Methods:
     QRS envelope (5-20 Hz slope energy, quality-weighted across leads), adaptive thresholds with
     search-back for the local levels, then beat tracking by dynamic programming that weighs each
     candidate's evidence against the regularity of the rhythm; in noise (QRS less than seven
-    times the envelope background between complexes) the evidence of tall peaks counts less.
+    times the envelope background between complexes) the evidence of tall peaks counts less,
+    and where noise bursts come near QRS height a peak must also match the shape of the beats
+    around it.
 ``"threshold"``
     The same envelope with adaptive-threshold decisions only: Pan-Tompkins signal/noise levels
     and search-back, Hamilton-Tompkins rules (refractory period, T-wave slope test, larger-peak
@@ -43,10 +45,11 @@ from scipy import signal
 from scipy.ndimage import maximum_filter1d
 
 from clarity.ecg.errors import InvalidSignal
-from clarity.ecg.signal.peaks._enhance import Enhanced, background, enhance
+from clarity.ecg.signal.peaks._enhance import NOISE_PEAK_QUANTILE, Enhanced, background, enhance
 from clarity.ecg.signal.peaks._localise import localise, shape_band
+from clarity.ecg.signal.peaks._morphology import match, shapes
 from clarity.ecg.signal.peaks._threshold import REFRACTORY_S, decide
-from clarity.ecg.signal.peaks._tracking import track
+from clarity.ecg.signal.peaks._tracking import TEMPLATE_EVIDENCE, evidence, track
 from clarity.ecg.signal.validate import FloatArray, IndexArray, as_signal, check_fs
 
 __all__ = ["METHODS", "Method", "RPeaks", "detect_r_peaks"]
@@ -58,7 +61,7 @@ _CHUNK_SAMPLES = 1 << 21
 _OVERLAP_S = 16.0
 _SLOPE_HALF_S = 0.060
 
-Decider = Callable[[IndexArray, FloatArray, FloatArray, FloatArray, float], IndexArray]
+Decider = Callable[[IndexArray, FloatArray, FloatArray, Enhanced, FloatArray, float], IndexArray]
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,19 +108,26 @@ class RPeaks:
 
 
 def _decide_threshold(
-    cand: IndexArray, h: FloatArray, sl: FloatArray, env: FloatArray, fs: float
+    cand: IndexArray, h: FloatArray, sl: FloatArray, enh: Enhanced, shape: FloatArray, fs: float
 ) -> IndexArray:
     """Pan & Tompkins (1985) thresholds with Hamilton & Tompkins (1986) rules."""
     return decide(cand, h, sl, fs)
 
 
 def _decide_tracking(
-    cand: IndexArray, h: FloatArray, sl: FloatArray, env: FloatArray, fs: float
+    cand: IndexArray, h: FloatArray, sl: FloatArray, enh: Enhanced, shape: FloatArray, fs: float
 ) -> IndexArray:
     """Threshold pass for levels, then DP beat tracking (Ellis 2007) over the candidates, its
-    evidence weighed by the signal-to-background ratio of the envelope."""
+    evidence weighed by the signal-to-background ratio of the envelope and, where noise bursts
+    come near QRS height, by each candidate's match with the shape of the beats around it."""
     first = decide(cand, h, sl, fs)
-    return track(cand, h, sl, first, fs, background=background(env, cand[first], cand, fs))
+    qrs = cand[first]
+    level = background(enh.envelope, qrs, cand, fs)
+    peaks = background(enh.envelope, qrs, cand, fs, NOISE_PEAK_QUANTILE)
+    first_score, _ = evidence(cand, h, first, level)
+    templates = first[first_score[first] >= TEMPLATE_EVIDENCE]
+    matched = match(shapes(enh.band, shape, enh.weights, cand, fs), templates)
+    return track(cand, h, sl, first, fs, background=level, noise_peaks=peaks, match=matched)
 
 
 METHODS: dict[str, Decider] = {
@@ -135,16 +145,15 @@ def _candidates(enh: Enhanced, fs: float) -> tuple[IndexArray, FloatArray, Float
     return cand, enh.envelope[cand], slopes
 
 
-def _locate(peak_idx: IndexArray, x: FloatArray, enh: Enhanced, fs: float) -> IndexArray:
+def _locate(peak_idx: IndexArray, shape: FloatArray, enh: Enhanced, fs: float) -> IndexArray:
     """R peak of each beat on the lead that carries it best (highest fusion weight there)."""
     if peak_idx.size == 0:
         return peak_idx
     lead_of_beat = np.argmax(enh.weights[:, peak_idx], axis=0)
-    shape = shape_band(x[np.unique(lead_of_beat)], fs)
     located = np.empty_like(peak_idx)
-    for row, lead in enumerate(np.unique(lead_of_beat)):
+    for lead in np.unique(lead_of_beat):
         mine = lead_of_beat == lead
-        located[mine] = localise(peak_idx[mine], enh.band[lead], shape[row], fs)
+        located[mine] = localise(peak_idx[mine], enh.band[lead], shape[lead], fs)
     return np.unique(located)
 
 
@@ -156,8 +165,9 @@ def _detect_block(x: FloatArray, fs: float, method: str) -> IndexArray:
     if not np.any(enh.envelope > 0):
         return np.empty(0, dtype=np.int64)
     cand, heights, slopes = _candidates(enh, fs)
-    chosen = METHODS[method](cand, heights, slopes, enh.envelope, fs)
-    return _locate(cand[chosen], x, enh, fs)
+    shape = shape_band(x, fs)
+    chosen = METHODS[method](cand, heights, slopes, enh, shape, fs)
+    return _locate(cand[chosen], shape, enh, fs)
 
 
 def _blocks(raw: npt.NDArray[np.generic], fs: float) -> Iterator[tuple[int, int, int, FloatArray]]:

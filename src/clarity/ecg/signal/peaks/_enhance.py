@@ -13,7 +13,8 @@ exponent 1/2, so an artefact in a single lead counts for less than a QRS seen in
 ``background`` gives the level of the envelope between QRS complexes (median over
 ``BACKGROUND_S = 4`` s, a few beats, leaving out 100 ms either side of each known QRS): P and T
 waves in a clean ECG, raised by muscle noise or electrode motion. The beat tracker compares it
-with the QRS level to judge the local signal-to-noise ratio.
+with the QRS level to judge the local signal-to-noise ratio; an upper quantile of the same
+samples (``NOISE_PEAK_QUANTILE``, the 90th percentile) tells how high the bursts of noise reach.
 
 References
 ----------
@@ -41,6 +42,7 @@ _FLOOR_QUANTILE = 0.5
 _MIN_CONTRAST = 2.0
 FUSION_POWER = 0.5
 BACKGROUND_S = 4.0
+NOISE_PEAK_QUANTILE = 0.9
 
 
 @dataclass(frozen=True)
@@ -150,14 +152,18 @@ def enhance(x: FloatArray, fs: float) -> Enhanced:
 
 
 def background(
-    envelope: FloatArray, qrs_idx: IndexArray, at_idx: IndexArray, fs: float
+    envelope: FloatArray,
+    qrs_idx: IndexArray,
+    at_idx: IndexArray,
+    fs: float,
+    quantile: float = 0.5,
 ) -> FloatArray:
     """Background level of the envelope between QRS complexes, at each of ``at_idx``.
 
-    The median of the envelope in ``BACKGROUND_S`` windows, leaving out ``ENVELOPE_S`` either side
-    of each QRS of ``qrs_idx`` (where the envelope carries the QRS itself), so that it measures
-    what lies between the complexes (P and T waves, noise) at any heart rate. A window made only
-    of QRS complexes falls back on its plain median.
+    The median (or another ``quantile``) of the envelope in ``BACKGROUND_S`` windows, leaving out
+    ``ENVELOPE_S`` either side of each QRS of ``qrs_idx`` (where the envelope carries the QRS
+    itself), so that it measures what lies between the complexes (P and T waves, noise) at any
+    heart rate. A window made only of QRS complexes falls back on all its samples.
     """
     n = envelope.size
     step = max(1, int(fs / 50.0))  # the envelope is a 100 ms moving RMS: 50 Hz resolves it
@@ -173,7 +179,10 @@ def background(
     inside[np.all(inside, axis=1)] = False
     ordered = np.sort(np.where(inside, np.inf, parts), axis=1)  # left-out samples sort last
     count, rows = np.count_nonzero(~inside, axis=1), np.arange(n_win)
-    floor = 0.5 * (ordered[rows, (count - 1) // 2] + ordered[rows, count // 2])
+    if quantile == 0.5:  # the median, midway between the two middle samples of an even count
+        floor = 0.5 * (ordered[rows, (count - 1) // 2] + ordered[rows, count // 2])
+    else:
+        floor = ordered[rows, np.floor((count - 1) * quantile).astype(np.int64)]
     centres = (np.arange(n_win) + 0.5) * per_win * step
     level: FloatArray = np.interp(at_idx, centres, floor)
     return level
