@@ -13,8 +13,8 @@ correlations are averaged with the leads' fusion weights at the candidate.
 Correlation with a beat template is an established ECG signal-quality index: Orphanidou et al.
 (2015) accept a signal when its beats correlate with the average template at 0.86 or more on
 average; in the clean MIT-BIH DS1 records (lead MLII) the match of a detected beat exceeds 0.98
-for 95 % of the beats. The beat tracker (``_tracking``) uses the match as evidence only where noise makes the
-envelope height unreliable.
+for 95 % of the beats. The beat tracker (``_tracking``) uses the match as evidence only where
+noise makes the envelope height unreliable.
 
 References
 ----------
