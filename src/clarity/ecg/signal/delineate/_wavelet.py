@@ -25,7 +25,12 @@ from clarity.ecg.signal.delineate._combine import (
     refine,
     robust_centre,
 )
-from clarity.ecg.signal.delineate._transform import FloatArray, IndexArray, gaussian_bank
+from clarity.ecg.signal.delineate._transform import (
+    BoolArray,
+    FloatArray,
+    IndexArray,
+    gaussian_bank,
+)
 from clarity.ecg.signal.pacing import detect_pacing_spikes, remove_pacing_spikes
 
 Points = dict[str, IndexArray]
@@ -145,22 +150,70 @@ def _p_stage(
     p_on, p_peak, p_end, p_amp, p_dominance = waves.find_p(
         smooth, p_level, p_slope, fs_w, r_w, qrs_on, prev_t_end, p
     )
+    single = p_peak.shape[0] == 1
+    if single:
+        start = _typical_p_start(p_peak, p_amp, p_dominance, qrs_on, fs_w, p)
+        if start is not None:
+            p_on, p_peak, p_end, p_amp, p_dominance = waves.find_p(
+                smooth, p_level, p_slope, fs_w, r_w, qrs_on, np.maximum(prev_t_end, start), p
+            )
     showing = p_wave_leads(
         p_peak,
         p_amp,
         p_dominance,
         qrs_on[0],
         fs_w,
-        min_mv=p.p_min_mv,
-        min_dominance=p.p_min_dominance,
+        min_mv=p.p_single_min_mv if single else p.p_min_mv,
+        min_dominance=p.p_single_min_dominance if single else p.p_min_dominance,
         agree_s=p.p_agree_s,
         min_pr_s=p.p_min_pr_s,
-        pr_tolerance_s=p.p_pr_tolerance_s,
+        pr_tolerance_s=p.p_single_pr_tolerance_s if single else p.p_pr_tolerance_s,
         min_regular_fraction=p.p_min_regular_fraction,
     )
+    if single:
+        max_dev = round(p.lead_max_dev_p_s * fs_w)
+        p_on = _steady_bound(p_on, p_peak, showing, max_dev)
+        p_end = _steady_bound(p_end, p_peak, showing, max_dev)
     # presence is settled (enough leads agree): each point is the median of the leads showing it
     for name, points in (("p_onset", p_on), ("p_peak", p_peak), ("p_offset", p_end)):
         out.put(name, np.where(showing, points, -1), q, min_leads=1)
+
+
+def _typical_p_start(
+    peak_idx: IndexArray,
+    amp_mv: FloatArray,
+    dominance: FloatArray,
+    qrs_on_idx: IndexArray,
+    fs: float,
+    p: waves.WaveletParams,
+) -> IndexArray | None:
+    """One lead: where the P search of each beat starts, ``p_single_window_s`` before the
+    lead's typical P apex (QRS onset - median PR of the candidates of a first pass); None when
+    fewer than two beats have one. Template of the lead's own beats: a T or U wave, or noise,
+    further from the QRS than the lead's P wave no longer competes with it."""
+    pr = qrs_on_idx - peak_idx
+    found = (peak_idx >= 0) & (qrs_on_idx >= 0) & (pr >= p.p_min_pr_s * fs)
+    found &= (np.abs(amp_mv) >= p.p_single_min_mv) & (dominance >= p.p_single_min_dominance)
+    if found.sum() < 2:
+        return None
+    start = qrs_on_idx - np.median(pr[found]) - round(p.p_single_window_s * fs)
+    return np.where(qrs_on_idx >= 0, np.round(start), -1).astype(np.int64)
+
+
+def _steady_bound(
+    bound_idx: IndexArray, peak_idx: IndexArray, showing: BoolArray, max_dev: int
+) -> IndexArray:
+    """Per lead, a P boundary kept within ``max_dev`` samples of the lead's median distance
+    from the apex over the beats showing the P wave; that distance also stands in where the
+    boundary was not found. (The P shape of a lead is steady from beat to beat.)"""
+    out = bound_idx.copy()
+    measured = showing & (bound_idx >= 0) & (peak_idx >= 0)
+    for lead in np.flatnonzero(measured.any(axis=-1)):
+        typical = round(float(np.median((bound_idx - peak_idx)[lead, measured[lead]])))
+        own = np.where(bound_idx[lead] >= 0, bound_idx[lead] - peak_idx[lead], typical)
+        steady = peak_idx[lead] + typical + np.clip(own - typical, -max_dev, max_dev)
+        out[lead] = np.where(showing[lead] & (peak_idx[lead] >= 0), steady, bound_idx[lead])
+    return out
 
 
 def _earliest(lead_idx: IndexArray, global_idx: IndexArray) -> IndexArray:

@@ -103,6 +103,16 @@ class WaveletParams:
     p_min_pr_s: float = 0.04  # apex to QRS onset: at least half of the shortest P wave
     p_pr_tolerance_s: float = 0.04
     p_min_regular_fraction: float = 0.7
+    # one lead (no agreement across leads to lean on): the search is narrowed to window_s
+    # before the lead's own typical P apex (median PR of a first pass), where a small P has no
+    # rival to be dominated by, so a lower amplitude and no dominance margin are needed; the PR
+    # must be steadier instead, and the boundaries follow the lead's typical P shape (within
+    # lead_max_dev_p_s of the median apex-to-boundary distances, as leads do of the global
+    # points with several leads)
+    p_single_min_mv: float = 0.005
+    p_single_min_dominance: float = 1.0
+    p_single_pr_tolerance_s: float = 0.03
+    p_single_window_s: float = 0.08
     # per-lead points stay within these of the global ones
     lead_max_dev_qrs_s: float = 0.006
     lead_max_dev_p_s: float = 0.012
@@ -339,8 +349,12 @@ def find_p(
     pair_last = runs.peak_idx[np.minimum(best + 1, runs.peak_idx.size - 1)]
     shift = round(p.p_ext_max_s * fs)
     min_height = p.p_ext_alpha * prominence
-    first = runs.extend(pair_first, -1, min_height, 0.0 * prominence, 1, shift)
-    last = runs.extend(pair_last, +1, min_height, 0.0 * prominence, 1, shift)
+    # a lobe outside the search window (the QRS onset, the previous T) is not part of the P:
+    # joining it left no room to find the P end (or onset)
+    first = _inside(runs, runs.extend(pair_first, -1, min_height, 0.0 * prominence, 1, shift))
+    last = _inside(runs, runs.extend(pair_last, +1, min_height, 0.0 * prominence, 1, shift))
+    first = np.where(first >= 0, first, pair_first)
+    last = np.where(last >= 0, last, pair_last)
     smooth_w, _ = gather(smooth, r_idx, offsets)
     onset, end = threshold_bounds(
         magnitude, bound_ok, first, last, p.p_xi_on, p.p_xi_off, stop_at_minimum=True
@@ -366,6 +380,12 @@ def find_p(
         np.where(ok, polarity * prominence, 0.0),
         prominence / np.maximum(rival, 1e-6),
     )
+
+
+def _inside(runs: Runs, idx: IndexArray) -> IndexArray:
+    """``idx`` where its run lies wholly inside the valid window, else -1."""
+    run = np.take_along_axis(runs.run_of, np.clip(idx, 0, None)[..., None], -1)[..., 0]
+    return np.where(runs.inside[run], idx, -1)
 
 
 def previous_t_end(
