@@ -16,14 +16,14 @@ one-second grid.
 No peer: NeuroKit2 has no beat classifier. Run: ``python benchmarks/bench_beats.py [--data PATH]``
 (exits 0 and says so when the data are missing).
 
-Results (2026-11-22, the 22 records)::
+Results (2026-12-06, the 22 records, after the R-peak morphology match in noise)::
 
     class  reference   Se %   +P %
     N          46289   98.8   97.4
-    S            944   30.9   47.8
-    V           3788   79.7   88.5
-    missed beats: 54
-    AF time: Se 92.8 %, +P 84.8 % (2399 s annotated, 2626 s detected); false AF >= 30 s in:
+    S            944   30.9   48.3
+    V           3788   79.5   88.5
+    missed beats: 60
+    AF time: Se 92.9 %, +P 84.8 % (2399 s annotated, 2627 s detected); false AF >= 30 s in:
     106 (48 s), 108 (63 s), 201 (278 s)
 
 A beat whose QRS-T complex (not only its QRS) is unlike the dominant one now counts as abnormal

@@ -11,7 +11,7 @@ Run: ``python benchmarks/bench_interpretation.py [path/to/ludb]``
 
 Results (run on 2026-12-06, records 1-160, shared 2-core machine)::
 
-    LUDB records 1-160: 150 records analysed, 10 paced left out, 0 poor quality, 25 ms per analysis
+    LUDB records 1-160: 150 records analysed, 10 paced left out, 0 poor quality, 36 ms per analysis
     note: 150 of 150 records have every lead scaled to exactly 1 mV peak-to-peak: amplitude
           criteria (LVH voltage, low voltage) cannot be scored
     statement                           TP  FP  FN  TN     Se    Sp   PPV  (%)

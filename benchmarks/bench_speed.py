@@ -13,18 +13,20 @@
 
 Run: ``python benchmarks/bench_speed.py [--hours 24]``
 
-Results (run on 2026-11-22, shared 2-core machine, otherwise idle)::
+Results (run on 2026-12-06, shared 2-core machine, otherwise idle)::
 
     LUDB record 1: 12 leads x 10 s at 500 Hz, 5 interleaved rounds, best times
-      clarity analyze (full pipeline):        21.7 ms wall    21.5 ms CPU
-      NeuroKit2 ecg_process, 12 x 1 lead:    776.9 ms wall   772.6 ms CPU
-      speed ratio: 35.9x wall, 35.9x CPU (per-round wall ratios 35.1-40.0x; target >= 20x)
+      clarity analyze (full pipeline):        26.5 ms wall    26.5 ms CPU
+      NeuroKit2 ecg_process, 12 x 1 lead:    823.1 ms wall   822.9 ms CPU
+      speed ratio: 31.1x wall, 31.1x CPU (per-round wall ratios 28.9-32.1x; target >= 20x)
     Holter stream (2 leads, 360 Hz, MIT-BIH DS1 tiled, 10 s chunks, 60 s windows):
         0.5 h: peak traced memory    4.6 MB (whole signal as float32 would be     5.2 MB); 1861 beats, ...
-        2.0 h: peak traced memory    4.6 MB (whole signal as float32 would be    20.7 MB); 8172 beats, ...
-       24.0 h: peak traced memory    4.6 MB (whole signal as float32 would be   248.8 MB); 110254 beats,
-               HR 76.6 bpm, SDNN 178 ms, PVC 6595, 58 s
+        2.0 h: peak traced memory    4.6 MB (whole signal as float32 would be    20.7 MB); 8167 beats, ...
+       24.0 h: peak traced memory    4.6 MB (whole signal as float32 would be   248.8 MB); 109959 beats,
+               HR 76.4 bpm, SDNN 179 ms, PVC 7085, 78 s
 
+The analysis took 21.7 ms on 2026-11-22; the R-peak morphology match added since
+(``peaks._morphology``) accounts for most of the difference.
 (On a loaded machine the ratio has been 25-64x per round: NeuroKit2 suffers more from the load.)
 
 Where the time of ``analyze`` goes (cProfile, same record): delineation about 30 %, R-peak
