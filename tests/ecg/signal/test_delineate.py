@@ -362,3 +362,21 @@ def test_ludb_paced_qrs_starts_after_the_stimulus() -> None:
     both = (d.qrs_onset >= 0) & np.isfinite(ref)
     assert np.count_nonzero(both) == r_idx.size
     assert np.all(np.abs(d.qrs_onset[both] - ref[both]) <= 13), d.qrs_onset - ref  # 26 ms
+
+
+@pytest.mark.realdata
+def test_ludb_single_lead_p_waves_are_found_in_most_leads() -> None:
+    ecg, marks, (start, stop) = _ludb(2)  # sinus rhythm; P waves small in several leads
+    r_idx = marks["ii"]["r"]
+    found = reported = right = annotated = 0
+    for lead_idx, lead in enumerate(marks):
+        ref = marks[lead]["p_peak"]
+        peaks = delineate(ecg[lead_idx], 500.0, r_idx).p_peak
+        peaks = peaks[(peaks >= start) & (peaks <= stop)]
+        annotated += ref.size
+        reported += peaks.size
+        if ref.size and peaks.size:
+            found += int(np.sum(np.abs(ref[:, None] - peaks[None, :]).min(axis=1) <= 25))
+            right += int(np.sum(np.abs(peaks[:, None] - ref[None, :]).min(axis=1) <= 25))
+    assert found >= 0.85 * annotated, (found, annotated)  # within 50 ms; 73 % before 2026-12-06
+    assert right >= 0.95 * reported, (right, reported)

@@ -79,7 +79,8 @@ def delineate(
         ``.leads`` holds one per-lead ``Delineation`` per row: the lead's own point kept within
         6 ms (QRS), 12 ms (P) or 25 ms (T) of the global one, or the global one where the lead
         did not find the wave. P waves are global decisions: present when the leads agree on
-        them and the PR interval is stable on at least 70% of the beats.
+        them and the PR interval is stable on at least 70% of the beats. With one lead, the P
+        wave is searched near the lead's own typical PR interval, found in a first pass.
 
     Raises
     ------
