@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -331,3 +332,18 @@ def test_ludb_lead_ii_and_12_lead_fusion() -> None:
             )
     assert missed_total <= 0.005 * found_total
     assert extra_total <= 0.005 * found_total
+
+
+def test_morphology_match_tells_beats_from_a_noise_spike() -> None:
+    morphology = importlib.import_module("clarity.ecg.signal.peaks._morphology")
+    syn = synthetic_ecg(360.0, 20.0, pvc_every=5, seed=3)
+    x = syn.ecg_mv.copy()
+    spike = int(syn.r_idx[3] + 0.45 * (syn.r_idx[4] - syn.r_idx[3]))  # between two beats
+    x[spike - 3 : spike + 4] += np.array([0.4, -0.9, 1.2, -1.1, 0.9, -0.5, 0.2])  # jagged burst
+    cand = np.sort(np.append(syn.r_idx, spike))
+    found = morphology.shapes(x[None, :], x[None, :], np.ones((1, x.size)), cand, syn.fs)
+    templates = np.flatnonzero(cand != spike)
+    matched = morphology.match(found, templates)
+    beats = matched[cand != spike]
+    assert np.all(beats >= 0.95), beats  # premature ventricular beats match each other
+    assert matched[cand == spike][0] < 0.5
