@@ -202,6 +202,20 @@ def test_twelve_lead_global_and_per_lead() -> None:
     assert delineate_leads(syn.ecg, syn.fs, syn.r_idx) == d.leads
 
 
+def test_a_wave_merging_into_one_qrs_does_not_move_its_global_onset() -> None:
+    syn = synthetic(seed=11, n_leads=12)
+    base = delineate(syn.ecg, syn.fs, syn.r_idx)
+    k = 5  # an F-like wave running into the QRS of beat k in every lead (18 ms earlier without
+    # the steady onset of alike beats)
+    onset_s = syn.r_idx[k] / syn.fs + QRS_ONSET_S
+    t_s = np.arange(syn.ecg.shape[1]) / syn.fs
+    bump = Wave(onset_s - 0.01, 0.015, 0.015, 0.2).render(t_s)
+    merged = delineate(syn.ecg + bump, syn.fs, syn.r_idx)
+    assert abs(merged.qrs_onset[k] - base.qrs_onset[k]) <= 0.004 * syn.fs
+    others = np.arange(syn.r_idx.size) != k
+    assert np.array_equal(merged.qrs_onset[others], base.qrs_onset[others])
+
+
 def test_baseline_wander_and_scale_do_not_move_qrs() -> None:
     syn = synthetic(seed=10)
     t_s = np.arange(syn.ecg.shape[1]) / syn.fs
@@ -362,6 +376,17 @@ def test_ludb_paced_qrs_starts_after_the_stimulus() -> None:
     both = (d.qrs_onset >= 0) & np.isfinite(ref)
     assert np.count_nonzero(both) == r_idx.size
     assert np.all(np.abs(d.qrs_onset[both] - ref[both]) <= 13), d.qrs_onset - ref  # 26 ms
+
+
+@pytest.mark.realdata
+def test_ludb_flutter_waves_do_not_move_the_qrs_onset() -> None:
+    ecg, marks, _ = _ludb(35)  # atrial flutter: F waves run into the QRS onsets of some beats
+    r_idx = marks["ii"]["r"]
+    d = delineate(ecg, 500.0, r_idx)
+    ref = _beat_median(marks, "qrs_onset", r_idx)
+    both = (d.qrs_onset >= 0) & np.isfinite(ref)
+    assert np.count_nonzero(both) >= r_idx.size - 1
+    assert np.all(np.abs(d.qrs_onset[both] - ref[both]) <= 5), d.qrs_onset - ref  # 10 ms
 
 
 @pytest.mark.realdata

@@ -73,6 +73,13 @@ class WaveletParams:
     # paced_xi_on x its peak (a paced QRS starts slower than a conducted one)
     paced_after_r_s: float = 0.01
     paced_xi_on: float = 0.15
+    # beats of one QRS shape (their QRS slopes, all leads, within qrs_main_s of the R fiducial,
+    # correlate >= alike_corr with the record's median beat) start at one distance from the R
+    # fiducial: each global onset stays within steady_dev_s of their median distance, as a
+    # program measuring on the median beat would have it (f waves, noise and a stray early
+    # slope move a single beat's onset, not the typical one)
+    qrs_alike_corr: float = 0.8
+    qrs_steady_dev_s: float = 0.004
     # P and T: apex smoothing and scales
     smooth_sigma_s: float = 0.008
     t_sigma_s: float = 0.025
@@ -193,7 +200,37 @@ def find_qrs(
         p.qrs_main_s * fs,
         np.where(floor_idx >= 0, p.paced_xi_on, p.qrs_spatial_xi_on),
     )
+    inside = np.abs(offsets) <= p.qrs_main_s * fs
+    alike = alike_beats(slope_w[..., inside], valid[..., inside], p.qrs_alike_corr)
+    spatial = steady_bound(spatial, alike, round(p.qrs_steady_dev_s * fs))
     return onset, end, _not_before(to_samples(spatial, r_idx, offsets), floor_idx)
+
+
+def alike_beats(slope_w: FloatArray, valid: BoolArray, min_corr: float) -> BoolArray:
+    """Beats whose multilead slope windows (n_leads, n_beats, n) correlate at least
+    ``min_corr`` with the record's median beat: the dominant QRS shape. Beats cut by the
+    record's ends are not compared; none are alike with fewer than three whole beats."""
+    n_beats = slope_w.shape[1]
+    whole = valid.all(axis=(0, 2))
+    if whole.sum() < 3:
+        return np.zeros(n_beats, dtype=bool)
+    beats = slope_w.transpose(1, 0, 2).reshape(n_beats, -1)
+    beats = beats - beats.mean(axis=-1, keepdims=True)
+    template = np.median(beats[whole], axis=0)
+    norms = np.linalg.norm(beats, axis=-1) * np.linalg.norm(template)
+    corr = beats @ template / np.maximum(norms, 1e-12)
+    return np.asarray(whole & (corr >= min_corr), dtype=bool)
+
+
+def steady_bound(bound_w: IndexArray, alike: BoolArray, max_dev: int) -> IndexArray:
+    """Window indices of a QRS boundary (-1 if none) of the ``alike`` beats kept within
+    ``max_dev`` samples of their median; the others as found."""
+    measured = alike & (bound_w >= 0)
+    if measured.sum() < 3:
+        return bound_w
+    typical = round(float(np.median(bound_w[measured])))
+    steady = np.clip(bound_w, typical - max_dev, typical + max_dev)
+    return np.where(measured, steady, bound_w)
 
 
 def spatial_onset(
