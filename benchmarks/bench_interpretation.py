@@ -1,44 +1,54 @@
-"""Interpretation statements against the LUDB cardiologists' diagnoses (records 1-160).
+"""Interpretation statements against LUDB diagnoses (records 1-160) and MIT-BIH rhythm labels.
 
 Runs ``clarity.ecg.signal.analyze`` on every 10 s, 500 Hz, 12-lead LUDB record and compares
-the statements with the diagnoses in ``ludb.csv`` (Kalyakulina et al. 2020). Paced records are
+the statements with the diagnoses in ``ludb.csv`` (Kalyakulina et al. 2020). Then the rhythm
+statements on every 10 s window of the 22 MIT-BIH DS1 records (2 ambulatory leads, 360 Hz) that
+lies inside one annotated rhythm: sinus ``(N``, atrial fibrillation ``(AFIB`` and flutter
+``(AFL``; windows of every other rhythm count as negatives. Paced records are
 left out (the statements have no paced rhythm; it is neither sinus nor AF). Each line is one
 statement: TP/FP/FN/TN, sensitivity, specificity and PPV. Rule limits come from published
 criteria (see ``clarity.ecg.signal.interpret``); nothing was tuned on these records, and records
 161-200 are held back for independent evaluation.
 
-Run: ``python benchmarks/bench_interpretation.py [path/to/ludb]``
+Run: ``python benchmarks/bench_interpretation.py [path/to/ludb [path/to/mitdb]]``
 
-Results (run on 2026-12-06, records 1-160, shared 2-core machine)::
+Results (run on 2026-12-06, records 1-160 and MIT-BIH DS1, shared 2-core machine)::
 
-    LUDB records 1-160: 150 records analysed, 10 paced left out, 0 poor quality, 36 ms per analysis
+    LUDB records 1-160: 150 records analysed, 10 paced left out, 0 poor quality, 52 ms per analysis
     note: 150 of 150 records have every lead scaled to exactly 1 mV peak-to-peak: amplitude
           criteria (LVH voltage, low voltage) cannot be scored
-    statement                           TP  FP  FN  TN     Se    Sp   PPV  (%)
-    sinus rhythm (any rate)            132   0   4  14   97.1 100.0 100.0
-    sinus bradycardia                   21  19   0 110  100.0  85.3  52.5
-    sinus tachycardia                    0   0   3 147    0.0 100.0    --
-    sinus arrhythmia                     4   8   3 135   57.1  94.4  33.3
-    atrial fibrillation                  9   1   2 138   81.8  99.3  90.0
-    AF or flutter -> AFIB               10   0   4 136   71.4 100.0 100.0
-    left axis deviation                 10   0  51  89   16.4 100.0 100.0
-    right axis deviation                 1   6   1 142   50.0  95.9  14.3
-    any RBBB (complete or incomplete)    5   0  25 120   16.7 100.0 100.0
-    complete RBBB                        1   2   3 144   25.0  98.6  33.3
-    incomplete RBBB                      1   1  25 123    3.8  99.2  50.0
-    complete LBBB                        2   3   2 143   50.0  97.9  40.0
-    incomplete LBBB                      0   1   6 143    0.0  99.3   0.0
-    nonspecific IVCD                     0   4   4 142    0.0  97.3   0.0
-    left anterior fascicular block       2   0  13 135   13.3 100.0 100.0
-    first-degree AV block                7   2   3 138   70.0  98.6  77.8
-    premature atrial complexes           6   7   1 136   85.7  95.1  46.2
-    premature ventricular complexes      6   2   0 142  100.0  98.6  75.0
+    statement                           TP   FP  FN    TN     Se    Sp   PPV  (%)
+    sinus rhythm (any rate)            132    0   4    14   97.1 100.0 100.0
+    sinus bradycardia                   21   19   0   110  100.0  85.3  52.5
+    sinus tachycardia                    0    0   3   147    0.0 100.0    --
+    sinus arrhythmia                     4    8   3   135   57.1  94.4  33.3
+    atrial fibrillation                  9    0   2   139   81.8 100.0 100.0
+    atrial flutter                       2    1   1   146   66.7  99.3  66.7
+    AF or flutter -> AFIB or AFLT       12    0   2   136   85.7 100.0 100.0
+    left axis deviation                 10    0  51    89   16.4 100.0 100.0
+    right axis deviation                 1    6   1   142   50.0  95.9  14.3
+    any RBBB (complete or incomplete)    5    0  25   120   16.7 100.0 100.0
+    complete RBBB                        1    1   3   145   25.0  99.3  50.0
+    incomplete RBBB                      2    1  24   123    7.7  99.2  66.7
+    complete LBBB                        2    3   2   143   50.0  97.9  40.0
+    incomplete LBBB                      0    1   6   143    0.0  99.3   0.0
+    nonspecific IVCD                     0    4   4   142    0.0  97.3   0.0
+    left anterior fascicular block       2    0  13   135   13.3 100.0 100.0
+    first-degree AV block                7    2   3   138   70.0  98.6  77.8
+    premature atrial complexes           6    7   1   136   85.7  95.1  46.2
+    premature ventricular complexes      6    2   0   142  100.0  98.6  75.0
     measured QRS axis by LUDB axis class (median [10th-90th percentile], n):
       horizontal                 23° [   -5° to   55°]  n=15
       left axis deviation        -2° [  -43° to   32°]  n=61
       normal                     53° [   31° to   70°]  n=51
       right axis deviation       43° [    4° to   81°]  n=2
       vertical                   74° [   59° to   95°]  n=21
+    MIT-BIH DS1, 10 s windows inside one annotated rhythm (2 leads, 360 Hz): 3556 windows, 22 ms per analysis
+    statement                           TP   FP  FN    TN     Se    Sp   PPV  (%)
+    sinus rhythm (any rate)            2777  115 394   270   87.6  70.1  96.0
+    atrial fibrillation                173   98  10  3275   94.5  97.1  63.8
+    atrial flutter                       0   25  30  3501    0.0  99.3   0.0
+    AF or flutter -> AFIB or AFLT      210   86   3  3257   98.6  97.4  70.9
 
 Reading the table. Rhythm, AF and ectopy agree well. The low sensitivities elsewhere mostly come
 from LUDB's diagnostic conventions, which differ from the AHA/ACCF/HRS limits the rules follow
@@ -70,6 +80,16 @@ from clarity.ecg.signal import analyze
 from clarity.ecg.waveform import STANDARD_LEADS, Waveform
 
 DEFAULT_LUDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "ludb"
+DEFAULT_MITDB = DEFAULT_LUDB.parent / "mitdb"
+WINDOW_S = 10.0
+HEADER = f"{'statement':<33}   TP   FP  FN    TN     Se    Sp   PPV  (%)"
+# MIT-BIH rhythm annotation -> statements that name it (windows of other rhythms are negatives)
+MITDB_TABLE: list[tuple[str, set[str], set[str]]] = [
+    ("sinus rhythm (any rate)", {"(N"}, {"SR", "SBRAD", "STACH"}),
+    ("atrial fibrillation", {"(AFIB"}, {"AFIB"}),
+    ("atrial flutter", {"(AFL"}, {"AFLT"}),
+    ("AF or flutter -> AFIB or AFLT", {"(AFIB", "(AFL"}, {"AFIB", "AFLT"}),
+]
 Labels = dict[str, str]
 Rule = Callable[[Labels], bool]
 
@@ -91,12 +111,16 @@ class Confusion:
         else:
             self.tn += 1
 
+    @property
+    def total(self) -> int:
+        return self.tp + self.fp + self.fn + self.tn
+
     def row(self, name: str) -> str:
         def pct(num: int, den: int) -> str:
             return f"{100 * num / den:5.1f}" if den else "   --"
 
         return (
-            f"{name:<34} {self.tp:>3} {self.fp:>3} {self.fn:>3} {self.tn:>3}  "
+            f"{name:<33} {self.tp:>4} {self.fp:>4} {self.fn:>3} {self.tn:>5}  "
             f"{pct(self.tp, self.tp + self.fn)} {pct(self.tn, self.tn + self.fp)} "
             f"{pct(self.tp, self.tp + self.fp)}"
         )
@@ -128,7 +152,12 @@ TABLE: list[tuple[str, Rule, set[str]]] = [
     ("sinus tachycardia", _has(RHYTHM, "Sinus tachycardia"), {"STACH"}),
     ("sinus arrhythmia", _has(RHYTHM, "Sinus arrhythmia", "Irregular sinus"), {"SARRH"}),
     ("atrial fibrillation", _has(RHYTHM, "Atrial fibrillation"), {"AFIB"}),
-    ("AF or flutter -> AFIB", _has(RHYTHM, "Atrial fibrillation", "Atrial flutter"), {"AFIB"}),
+    ("atrial flutter", _has(RHYTHM, "Atrial flutter"), {"AFLT"}),
+    (
+        "AF or flutter -> AFIB or AFLT",
+        _has(RHYTHM, "Atrial fibrillation", "Atrial flutter"),
+        {"AFIB", "AFLT"},
+    ),
     ("left axis deviation", _has(AXIS, "Electric axis of the heart: left axis deviation"), {"LAD"}),
     (
         "right axis deviation",
@@ -219,11 +248,52 @@ def _age(truth: Labels) -> float | None:
         return None
 
 
-def main(folder: Path = DEFAULT_LUDB) -> None:
+def _rhythm_windows(record: Path) -> list[tuple[int, str]]:
+    """Start sample and rhythm of every 10 s window of a record that lies inside one rhythm."""
+    header = wfdb.rdheader(str(record))
+    ann = wfdb.rdann(str(record), "atr")
+    marks = zip(ann.sample, ann.aux_note, strict=True)
+    changes = [(int(at), note.strip("\x00")) for at, note in marks if note[:1] == "("]
+    width = round(WINDOW_S * header.fs)
+    out = []
+    for start in range(0, header.sig_len - width + 1, width):
+        before = [name for at, name in changes if at <= start]
+        inside = any(start < at < start + width for at, _ in changes)
+        if before and not inside:
+            out.append((start, before[-1]))
+    return out
+
+
+def evaluate_mitdb(folder: Path) -> tuple[dict[str, Confusion], list[str], float]:
+    """Rhythm statements on the 10 s windows of MIT-BIH DS1 inside one annotated rhythm:
+    the tables, a failure note per window that raised, and the mean seconds per analysis."""
+    tables = {name: Confusion() for name, _, _ in MITDB_TABLE}
+    failures: list[str] = []
+    n_windows, seconds = 0, 0.0
+    for hea in sorted(folder.glob("*.hea")):
+        rec = wfdb.rdrecord(str(hea.with_suffix("")))
+        width = round(WINDOW_S * rec.fs)
+        for start, rhythm_name in _rhythm_windows(hea.with_suffix("")):
+            samples = rec.p_signal[start : start + width].T.astype(np.float32)
+            t0 = time.perf_counter()
+            try:
+                result = analyze(Waveform(samples, float(rec.fs), tuple(rec.sig_name)))
+            except Exception as error:  # a benchmark reports failures, it does not stop
+                failures.append(f"{hea.stem} at {start / rec.fs:.0f} s: {error}")
+                continue
+            seconds += time.perf_counter() - t0
+            n_windows += 1
+            codes = {s.code for s in result.statements}
+            for name, truth, predicted in MITDB_TABLE:
+                tables[name].add(rhythm_name in truth, bool(codes & predicted))
+    return tables, failures, seconds / max(n_windows, 1)
+
+
+def main(folder: Path = DEFAULT_LUDB, mitdb: Path = DEFAULT_MITDB) -> None:
     tables, axes, notes = _evaluate(folder)
     print("LUDB records 1-160: " + notes[0])
     print("note: " + notes[1])
-    print(f"{'statement':<34}  TP  FP  FN  TN     Se    Sp   PPV  (%)")
+    print(HEADER)
     for name, table in tables.items():
         print(table.row(name))
     print("measured QRS axis by LUDB axis class (median [10th-90th percentile], n):")
@@ -232,7 +302,20 @@ def main(folder: Path = DEFAULT_LUDB) -> None:
         print(f"  {name:<22} {mid:6.0f}° [{lo:5.0f}° to {hi:4.0f}°]  n={len(values)}")
     for line in notes[2:]:
         print(line)
+    if not mitdb.is_dir():
+        print(f"(MIT-BIH windows not scored: {mitdb} not found)")
+        return
+    windows, failures, seconds = evaluate_mitdb(mitdb)
+    n_windows = next(iter(windows.values())).total
+    print(f"\nMIT-BIH DS1, 10 s windows inside one annotated rhythm (2 leads, 360 Hz): "
+          f"{n_windows} windows, {1000 * seconds:.0f} ms per analysis, "
+          f"{len(failures)} failed")  # fmt: skip
+    print(HEADER)
+    for name, table in windows.items():
+        print(table.row(name))
+    for line in failures:
+        print(line)
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_LUDB)
+    main(*(Path(arg) for arg in sys.argv[1:3]))

@@ -48,6 +48,7 @@ def _measurements(leads: dict[str, dict[str, float]] | None = None, **fields: An
         hrv=Hrv(9, 9, 857.0, 840.0, 870.0, 10.0, 12.0, 0.0),
         premature_atrial_count=0, premature_ventricular_count=0, beat_classes=("N",) * 10,
         p_wave_fraction=1.0, rr_cv=0.02, rr_nrmssd=0.02, rr_cosen=-2.5,
+        atrial_rate_per_min=None, atrial_regularity=None,
         leads=tuple(_lead(n, **leads.get(n, {})) for n in STANDARD_LEADS),
     )  # fmt: skip
     return replace(base, **fields)
@@ -107,6 +108,23 @@ def test_atrial_fibrillation_needs_unpredictable_rr_and_inconsistent_p() -> None
     assert _codes(regular)[0] == "NOPW"
     few = interpret(_measurements(p_wave_fraction=0.1, beat_count=5, **af_rr))
     assert "AFIB" not in _codes(few)
+
+
+def test_atrial_flutter_needs_regular_atrial_waves_and_no_p_waves() -> None:
+    waves: dict[str, Any] = {"atrial_rate_per_min": 280.0, "atrial_regularity": 0.65}
+    irregular: dict[str, Any] = {"rr_nrmssd": 0.2, "rr_cosen": -0.5}  # variable conduction
+    flutter = interpret(_measurements(p_wave_fraction=0.0, heart_rate_bpm=70.0, **waves))
+    assert _codes(flutter)[0] == "AFLT"
+    assert flutter[0].values["atrial_rate_per_min"] == 280.0
+    assert flutter[0].values["conduction_ratio"] == 4.0
+    assert _codes(interpret(_measurements(p_wave_fraction=0.2, **waves, **irregular)))[0] == "AFLT"
+    # P waves before most beats: sinus, whatever repeats between them
+    assert _codes(interpret(_measurements(p_wave_fraction=0.9, **waves)))[0] == "SR"
+    # waves not regular enough, or at a rate no flutter has
+    weak = {**waves, "atrial_regularity": 0.4}
+    assert _codes(interpret(_measurements(p_wave_fraction=0.0, **weak, **irregular)))[0] == "AFIB"
+    slow = {**waves, "atrial_rate_per_min": 180.0}
+    assert _codes(interpret(_measurements(p_wave_fraction=0.0, **slow)))[0] == "NOPW"
 
 
 def test_ectopic_atrial_rhythm_by_p_polarity_or_axis() -> None:

@@ -1,5 +1,5 @@
-"""Rhythm rules: sinus rhythm and its rate variants, sinus arrhythmia, atrial fibrillation, a
-regular rhythm without P waves, premature atrial and ventricular complexes.
+"""Rhythm rules: sinus rhythm and its rate variants, sinus arrhythmia, atrial fibrillation,
+atrial flutter, a regular rhythm without P waves, premature atrial and ventricular complexes.
 
 Limits
 ------
@@ -16,6 +16,13 @@ Limits
   consistently present: found before fewer than 80 % of the beats, where sinus rhythm has one
   before every QRS (the 20 % margin absorbs missed low-amplitude P waves). A regular rhythm
   with P waves before fewer than half of the beats is a regular rhythm without P waves.
+* Atrial flutter: no P waves before half of the beats or more, and atrial waves between the QRS
+  complexes that repeat at 200-350 a minute with an autocorrelation of at least 0.5
+  (``clarity.ecg.signal.atrial``); checked before atrial fibrillation, since flutter with
+  variable conduction has irregular RR intervals too. The ventricular rate over the atrial
+  rate gives the conduction ratio. Sinus rhythm on LUDB stays below 0.45 and P waves are found
+  in it, so a sinus rhythm is not called flutter; an interference of constant period with no
+  P waves found can be.
 * Premature complexes: counts from ``measure`` (RR prematurity + QRS morphology).
 
 References
@@ -52,6 +59,8 @@ AF_COSEN = -1.4
 CONSISTENT_P_FRACTION = 0.8
 MIN_BEATS = 6
 MIN_BEATS_TO_INTERPRET = 3
+FLUTTER_REGULARITY = 0.5
+FLUTTER_RATE_PER_MIN = (200.0, 350.0)
 
 
 def rhythm(m: Measurements) -> list[Statement]:
@@ -61,6 +70,8 @@ def rhythm(m: Measurements) -> list[Statement]:
                           "rhythm", f"at least {MIN_BEATS_TO_INTERPRET} detected beats are needed",
                           beat_count=m.beat_count)]  # fmt: skip
     p_fraction = m.p_wave_fraction or 0.0
+    if p_fraction < MIN_P_FRACTION and _flutter_waves(m):
+        return [_flutter(m, p_fraction), *_ectopy(m, atrial=False)]
     if _af_like_rr(m) and p_fraction < CONSISTENT_P_FRACTION:
         af = statement(
             "AFIB", "Atrial fibrillation", "rhythm",
@@ -79,6 +90,28 @@ def rhythm(m: Measurements) -> list[Statement]:
         )  # fmt: skip
         return [regular, *_ectopy(m, atrial=False)]
     return [*_sinus(m, m.heart_rate_bpm, p_fraction), *_ectopy(m, atrial=True)]
+
+
+def _flutter_waves(m: Measurements) -> bool:
+    if m.atrial_regularity is None or m.atrial_rate_per_min is None:
+        return False
+    low, high = FLUTTER_RATE_PER_MIN
+    return m.atrial_regularity >= FLUTTER_REGULARITY and low <= m.atrial_rate_per_min <= high
+
+
+def _flutter(m: Measurements, p_fraction: float) -> Statement:
+    atrial_rate = m.atrial_rate_per_min or 0.0
+    ratio = atrial_rate / m.heart_rate_bpm if m.heart_rate_bpm else None
+    low, high = FLUTTER_RATE_PER_MIN
+    return statement(
+        "AFLT", "Atrial flutter", "rhythm",
+        f"regular atrial waves between the QRS complexes at {low:g}-{high:g}/min "
+        f"(autocorrelation ≥ {FLUTTER_REGULARITY}) and no P waves before ≥ {MIN_P_FRACTION:.0%} "
+        "of beats",
+        atrial_rate_per_min=atrial_rate, atrial_regularity=m.atrial_regularity,
+        heart_rate_bpm=m.heart_rate_bpm, p_wave_fraction=p_fraction,
+        conduction_ratio=None if ratio is None else round(ratio, 1),
+    )  # fmt: skip
 
 
 def _af_like_rr(m: Measurements) -> bool:

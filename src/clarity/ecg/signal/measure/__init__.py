@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from clarity.ecg.errors import InvalidSignal
 from clarity.ecg.signal._irregularity import cosen
+from clarity.ecg.signal.atrial import AtrialWaves, atrial_waves
 from clarity.ecg.signal.axis import Axes
 from clarity.ecg.signal.delineate import Delineation, delineate
 from clarity.ecg.signal.filters import clean
@@ -30,6 +31,7 @@ __all__ = ["BeatClass", "LeadMeasurements", "Measurements", "measure"]
 
 MIN_DURATION_S = 2.0
 _MARGIN_S = 0.04
+ATRIAL_LEADS = ("II", "III", "aVF", "V1")  # where F waves are largest (inferior leads, V1)
 
 
 def measure(
@@ -86,6 +88,7 @@ def measure(
     iv = _global.intervals(d, dominant, rr_mean)
     leads, axes = _amplitudes(x, waveform.leads, usable, d, dominant)
     cv, nrmssd, entropy = _irregularity(rr, labels)
+    atrial = _atrial(x, waveform.leads, usable, d)
     return Measurements(
         fs=fs,
         duration_s=x.shape[1] / fs,
@@ -111,6 +114,8 @@ def measure(
         rr_cv=cv,
         rr_nrmssd=nrmssd,
         rr_cosen=entropy,
+        atrial_rate_per_min=None if atrial is None else atrial.rate_per_min,
+        atrial_regularity=None if atrial is None else atrial.regularity,
         leads=leads,
     )
 
@@ -153,6 +158,17 @@ def _irregularity(
     nrmssd = round(float(np.sqrt(np.mean(diffs**2))) / mean, 4) if diffs.size else None
     entropy = cosen(kept / 1000.0)
     return cv, nrmssd, round(entropy, 3) if np.isfinite(entropy) else None
+
+
+def _atrial(
+    x: FloatArray, names: tuple[str, ...], usable: list[bool], d: Delineation
+) -> AtrialWaves | None:
+    """Atrial waves of the usable leads where flutter waves show best (else all usable)."""
+    rows = [i for i, name in enumerate(names) if usable[i] and name in ATRIAL_LEADS]
+    rows = rows or [i for i in range(len(names)) if usable[i]]
+    if not rows or d.n_beats == 0:
+        return None
+    return atrial_waves(x[rows], d.fs, d.r_peak, d.qrs_onset, d.qrs_offset)
 
 
 def _amplitudes(

@@ -81,6 +81,10 @@ class Measurements:
     rr_cosen : coefficient of sample entropy of those intervals (Lake and Moorman 2011): high
         for the unpredictable RR of atrial fibrillation, low for sinus rhythm and for repeating
         patterns of ectopy.
+    atrial_rate_per_min, atrial_regularity : rate (200-350 /min searched) and regularity (0-1,
+        autocorrelation) of the most regular atrial waves between the QRS complexes, from
+        leads II, III, aVF and V1 where present (``clarity.ecg.signal.atrial``): flutter
+        waves reach about 0.6, sinus rhythm stays below 0.45. None for records under 4 s.
     leads : per-lead amplitudes, in the waveform's lead order.
     """
 
@@ -108,6 +112,8 @@ class Measurements:
     rr_cv: float | None
     rr_nrmssd: float | None
     rr_cosen: float | None
+    atrial_rate_per_min: float | None
+    atrial_regularity: float | None
     leads: tuple[LeadMeasurements, ...]
 
     def lead(self, name: str) -> LeadMeasurements | None:
