@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 
 from clarity.ecg.errors import InvalidSignal
 from clarity.ecg.signal.delineate import POINT_NAMES, Delineation, delineate, delineate_leads
+from clarity.ecg.signal.filters import clean
+from clarity.ecg.signal.peaks import detect_r_peaks
 from tests.realdata import shared_data
 
 FloatArray = npt.NDArray[np.float64]
@@ -405,3 +408,26 @@ def test_ludb_single_lead_p_waves_are_found_in_most_leads() -> None:
             right += int(np.sum(np.abs(peaks[:, None] - ref[None, :]).min(axis=1) <= 25))
     assert found >= 0.85 * annotated, (found, annotated)  # within 50 ms; 73 % before 2026-12-06
     assert right >= 0.95 * reported, (right, reported)
+
+
+def test_two_leads_that_disagree_follow_the_dominant_p_wave() -> None:
+    combine = importlib.import_module("clarity.ecg.signal.delineate._combine")
+    qrs_on = np.arange(1, 9) * 200
+    peaks = np.stack([qrs_on - 70, qrs_on - 45])  # each lead steady, 25 samples apart
+    dominance = np.stack([np.full(8, 40.0), np.full(8, 3.0)])  # lead 0 stands out more
+    showing = combine.p_wave_leads(
+        peaks, np.full((2, 8), 0.05), dominance, qrs_on, 180.0,
+        min_mv=0.01, min_dominance=2.0, agree_s=0.03, min_pr_s=0.04,
+        pr_tolerance_s=0.04, min_regular_fraction=0.7,
+    )  # fmt: skip
+    assert showing[0].all() and not showing[1].any()
+
+
+@pytest.mark.realdata
+def test_mitdb_two_lead_p_waves_are_found_in_first_degree_block() -> None:
+    wfdb = pytest.importorskip("wfdb")
+    path = shared_data("mitdb", "109.hea").with_suffix("")
+    rec = wfdb.rdrecord(str(path), sampfrom=36000, sampto=39600)  # sinus, LBBB, long PR
+    ecg = clean(rec.p_signal.T, rec.fs)
+    d = delineate(ecg, rec.fs, detect_r_peaks(ecg, rec.fs))
+    assert np.mean(d.p_peak >= 0) >= 0.7  # MLII's P wave, where V1 found another wave

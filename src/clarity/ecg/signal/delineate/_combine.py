@@ -73,6 +73,13 @@ def p_wave_leads(
     found = (peak_idx >= 0) & (np.abs(prominence_mv) >= min_mv) & (dominance >= min_dominance)
     centre = robust_centre(np.where(found, peak_idx, -1), 1)
     agree = found & (np.abs(peak_idx - centre) <= agree_s * fs)
+    # no lead near the median (two leads, or a few, that found different waves): the P wave is
+    # the one of the lead where it dominates its rivals most
+    split = found.any(axis=0) & ~agree.any(axis=0)
+    if split.any():
+        strongest = np.argmax(np.where(found, dominance, -np.inf), axis=0)
+        centre = np.where(split, peak_idx[strongest, np.arange(peak_idx.shape[1])], centre)
+        agree = found & (np.abs(peak_idx - centre) <= agree_s * fs)
     pr = qrs_on_idx - centre
     beat_ok = (agree.sum(axis=0) >= min_agreeing_leads(peak_idx.shape[0])) & (qrs_on_idx >= 0)
     beat_ok &= pr >= min_pr_s * fs
