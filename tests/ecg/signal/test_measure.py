@@ -11,7 +11,7 @@ import pytest
 from clarity.ecg.errors import InvalidSignal, SignalTooShort
 from clarity.ecg.signal.delineate import Delineation
 from clarity.ecg.signal.measure import Measurements, measure
-from clarity.ecg.signal.measure._beats import irregular_around
+from clarity.ecg.signal.measure._beats import classify_beats, irregular_around
 from clarity.ecg.signal.quality import assess_quality
 from clarity.ecg.waveform import Waveform
 from tests.ecg.signal.synthetic_12lead import Spec, af_rr_ms, synthesize
@@ -150,6 +150,24 @@ def test_irregularity_around_each_beat_spares_sinus_and_bigeminy() -> None:
     assert not irregular_around(bigeminy, every).any()
     assert irregular_around(af, every).all()
     assert irregular_around(af, every).size == 40  # one per beat
+
+
+def test_ventricular_couplets_as_the_majority_shape_are_still_ventricular() -> None:
+    fs = 360.0
+    pattern = ("N", "V", "V") * 5  # sinus beat, couplet, compensatory pause
+    rr_s = {"N": 0.5, "V": 1.0}  # interval before each beat: couplets come early
+    t = np.arange(round(12 * fs)) / fs
+    x = np.zeros_like(t)
+    r_s: list[float] = []
+    beat_s = 0.4
+    for kind in pattern:
+        beat_s += rr_s["V" if kind == "N" else "N"] if r_s else 0.0
+        width, height = (0.012, 1.0) if kind == "N" else (0.04, -0.8)
+        x += height * np.exp(-0.5 * ((t - beat_s) / width) ** 2)
+        r_s.append(beat_s)
+    r_idx = np.rint(np.asarray(r_s) * fs).astype(np.int64)
+    labels = classify_beats(x[None, :], fs, r_idx, np.full(r_idx.size, np.nan))
+    assert "".join(labels[1:-1]) == "".join(pattern[1:-1])
 
 
 def test_missing_t_offsets_mean_no_qt() -> None:

@@ -18,6 +18,13 @@ beats) is irregular. Irregular: the normalised RMSSD of the eight intervals arou
 two touching it left out) exceeds 0.1, the AF limit of Dash et al. (2009), both beat to beat and
 between every other interval (so that bigeminy, a regular alternation, is not irregular).
 
+Where ectopic beats outnumber conducted ones (ventricular couplets, trigeminy of couplets), the
+median template takes the ectopic shape. When a quarter or more of the beats are unlike the
+template and those beats end longer intervals than the others (median ratio to the local
+reference higher by 0.2: the compensatory pauses), they are taken as the dominant shape, the
+template is rebuilt from them, and the beats unlike it are ventricular without a per-beat
+prematurity test (the local reference RR is then the ectopic coupling interval itself).
+
 References
 ----------
 Prineas RJ, Crow RS, Zhang Z-M. The Minnesota Code Manual of Electrocardiographic Findings,
@@ -57,6 +64,9 @@ _QRST_WINDOW_MS = (-60.0, 350.0)
 # normalised RMSSD above which RR intervals are irregular (the AF limit of Dash et al. 2009)
 IRREGULAR_NRMSSD = 0.1
 _RR_HALF_WINDOW = 4
+# ectopic beats as the majority shape: the other beats must end intervals this much longer
+# (ratio to the local reference median)
+_LONGER_BY = 0.2
 
 StrArray = npt.NDArray[np.str_]
 
@@ -75,11 +85,13 @@ def template_correlation(
     fs: float,
     r_idx: IndexArray,
     window_ms: tuple[float, float] = _TEMPLATE_WINDOW_MS,
+    template_beats: npt.NDArray[np.bool_] | None = None,
 ) -> FloatArray:
     """Pearson correlation of each beat's QRS (all given leads) with the median QRS template.
 
-    ``window_ms`` is the window around the R peak (default: the QRS). Beats whose window leaves
-    the record get NaN: a truncated complex says nothing about its shape.
+    ``window_ms`` is the window around the R peak (default: the QRS). ``template_beats`` (per
+    beat) limits the template to those beats (default: all). Beats whose window leaves the
+    record get NaN: a truncated complex says nothing about its shape.
     """
     before = int(-window_ms[0] * fs / 1000)
     after = int(window_ms[1] * fs / 1000)
@@ -90,7 +102,8 @@ def template_correlation(
     beats = beat_stack(x, r_idx[inside], before, after)
     beats -= beats.mean(axis=2, keepdims=True)
     flat = beats.reshape(beats.shape[0], -1)
-    template = np.median(flat, axis=0)
+    chosen = inside if template_beats is None else inside & template_beats
+    template = np.median(flat[chosen[inside]] if chosen.any() else flat, axis=0)
     template -= template.mean()
     flat = flat - flat.mean(axis=1, keepdims=True)
     denom = np.linalg.norm(flat, axis=1) * np.linalg.norm(template)
@@ -132,14 +145,18 @@ def classify_beats(
         wide = (qrs_width_ms >= WIDE_QRS_MS) & (
             qrs_width_ms - dominant_width >= WIDER_THAN_DOMINANT_MS
         )
-        qrst_abnormal = template_correlation(x, fs, r_idx, _QRST_WINDOW_MS) < CORRELATION_LIMIT
+        qrs_corr = template_correlation(x, fs, r_idx)
+        dominant = _dominant_shape(qrs_corr < CORRELATION_LIMIT, before)
+        if dominant is not None:
+            qrs_corr = template_correlation(x, fs, r_idx, template_beats=dominant)
+        qrst_corr = template_correlation(x, fs, r_idx, _QRST_WINDOW_MS, template_beats=dominant)
+        qrst_abnormal = qrst_corr < CORRELATION_LIMIT
         regular = ~irregular_around(rr, np.ones(rr.size, dtype=bool))
-        abnormal = (
-            (template_correlation(x, fs, r_idx) < CORRELATION_LIMIT)
-            | wide
-            | (qrst_abnormal & regular)
-        )
-        ventricular = abnormal & ((before < VENTRICULAR_PREMATURITY) | (after > PAUSE_RATIO))
+        abnormal = (qrs_corr < CORRELATION_LIMIT) | wide | (qrst_abnormal & regular)
+        # where the ectopic shape is the majority, its beats as a group end the shorter
+        # intervals (_dominant_shape): the local reference RR is theirs, not the sinus one
+        timed = (before < VENTRICULAR_PREMATURITY) | (after > PAUSE_RATIO) | (dominant is not None)
+        ventricular = abnormal & timed
         # the underlying rhythm: intervals between non-ventricular beats, neither premature nor the
         # return cycle of a premature beat
         premature = ratio < ATRIAL_PREMATURITY
@@ -153,6 +170,27 @@ def classify_beats(
         labels[ventricular] = "V"
         labels[atrial] = "S"
     return labels
+
+
+def _dominant_shape(
+    unlike: npt.NDArray[np.bool_], before: FloatArray
+) -> npt.NDArray[np.bool_] | None:
+    """The beats of the sinus (dominant) QRS shape where ectopic beats are the majority shape.
+
+    The median template follows the most frequent shape; in ventricular bigeminy or couplets
+    that is the ectopic one, and the conducted beats look "unlike" it. Conducted beats end the
+    longer intervals (the compensatory pause), ectopic ones the shorter: when the unlike beats
+    are at least a quarter of the beats and their preceding intervals are longer (median ratio
+    to the local reference higher by ``_LONGER_BY``), they are the dominant shape. None when the
+    median template already is.
+    """
+    n_unlike = int(unlike.sum())
+    if n_unlike < max(3, unlike.size // 4) or n_unlike == unlike.size:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: nothing to compare
+        longer = np.nanmedian(before[unlike]) - np.nanmedian(before[~unlike])
+    return unlike if longer > _LONGER_BY else None
 
 
 def irregular_around(rr: FloatArray, use: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
