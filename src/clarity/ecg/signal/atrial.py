@@ -32,9 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.signal import butter, sosfiltfilt
 
-from clarity.ecg.signal.validate import FloatArray
-
-IndexArray = npt.NDArray[np.int64]
+from clarity.ecg.signal.validate import FloatArray, IndexArray
 
 BAND_HZ = (3.0, 20.0)
 CYCLE_S = (0.17, 0.30)  # 350 to 200 atrial waves a minute

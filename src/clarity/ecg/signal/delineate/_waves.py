@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from clarity.ecg.signal._template import median_template_correlation
 from clarity.ecg.signal.delineate._transform import (
     BoolArray,
     FloatArray,
@@ -211,14 +212,10 @@ def alike_beats(slope_w: FloatArray, valid: BoolArray, min_corr: float) -> BoolA
     ``min_corr`` with the record's median beat: the dominant QRS shape. Beats cut by the
     record's ends are not compared; none are alike with fewer than three whole beats."""
     n_beats = slope_w.shape[1]
-    whole = valid.all(axis=(0, 2))
+    whole = np.asarray(valid.all(axis=(0, 2)), dtype=bool)
     if whole.sum() < 3:
         return np.zeros(n_beats, dtype=bool)
-    beats = slope_w.transpose(1, 0, 2).reshape(n_beats, -1)
-    beats = beats - beats.mean(axis=-1, keepdims=True)
-    template = np.median(beats[whole], axis=0)
-    norms = np.linalg.norm(beats, axis=-1) * np.linalg.norm(template)
-    corr = beats @ template / np.maximum(norms, 1e-12)
+    corr = median_template_correlation(slope_w.transpose(1, 0, 2).reshape(n_beats, -1), whole)
     return np.asarray(whole & (corr >= min_corr), dtype=bool)
 
 

@@ -42,6 +42,7 @@ import warnings
 import numpy as np
 import numpy.typing as npt
 
+from clarity.ecg.signal._template import median_template_correlation
 from clarity.ecg.signal.filters import clean
 from clarity.ecg.signal.hrv import local_median
 from clarity.ecg.signal.peaks import detect_r_peaks
@@ -101,14 +102,9 @@ def template_correlation(
         return corr
     beats = beat_stack(x, r_idx[inside], before, after)
     beats -= beats.mean(axis=2, keepdims=True)
-    flat = beats.reshape(beats.shape[0], -1)
     chosen = inside if template_beats is None else inside & template_beats
-    template = np.median(flat[chosen[inside]] if chosen.any() else flat, axis=0)
-    template -= template.mean()
-    flat = flat - flat.mean(axis=1, keepdims=True)
-    denom = np.linalg.norm(flat, axis=1) * np.linalg.norm(template)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr[inside] = np.where(denom > 0, flat @ template / denom, 1.0)
+    in_template = chosen[inside] if chosen.any() else np.ones(int(inside.sum()), dtype=bool)
+    corr[inside] = median_template_correlation(beats.reshape(beats.shape[0], -1), in_template)
     return corr
 
 
