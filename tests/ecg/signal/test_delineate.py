@@ -205,6 +205,21 @@ def test_twelve_lead_global_and_per_lead() -> None:
     assert delineate_leads(syn.ecg, syn.fs, syn.r_idx) == d.leads
 
 
+def test_a_terminal_wave_in_a_few_leads_ends_the_global_qrs() -> None:
+    # right bundle branch block: a late R' seen in three leads of twelve; the median of the
+    # leads' own ends would stop at the end of the main deflection, 30 ms early
+    syn = synthetic(seed=13, n_leads=12)
+    terminal = Wave(0.05, 0.008, 0.008, 0.5)
+    t_s = np.arange(syn.ecg.shape[1]) / syn.fs
+    late = sum(terminal.render(t_s - r / syn.fs) for r in syn.r_idx)
+    ecg = syn.ecg.copy()
+    ecg[:3] += late
+    d = delineate(ecg, syn.fs, syn.r_idx)
+    _assert_within(d.qrs_offset, syn, terminal.offset_s, TOLERANCE_MS["qrs_offset"])
+    for lead in d.leads:  # every lead's end follows the global one
+        assert np.all(lead.qrs_offset[1:-1] - syn.r_idx[1:-1] > 0.05 * syn.fs)
+
+
 def test_a_wave_merging_into_one_qrs_does_not_move_its_global_onset() -> None:
     syn = synthetic(seed=11, n_leads=12)
     base = delineate(syn.ecg, syn.fs, syn.r_idx)

@@ -75,7 +75,9 @@ def delineate(
         One entry per R peak, -1 where a wave is absent (no P wave in atrial fibrillation or
         flutter, or dissociated from the QRS; a flat T wave) or where a beat is too close to
         the record edge to measure. For multi-lead input the points are global (per beat, the
-        median of the leads that found the wave, which must be at least a quarter of them) and
+        median of the leads that found the wave, which must be at least a quarter of them; the
+        QRS onset from the leads' spatial velocity, the QRS end the later of the median and
+        the spatial-velocity end) and
         ``.leads`` holds one per-lead ``Delineation`` per row: the lead's own point kept within
         6 ms (QRS), 12 ms (P) or 25 ms (T) of the global one, or the global one where the lead
         did not find the wave. P waves are global decisions: present when the leads agree on

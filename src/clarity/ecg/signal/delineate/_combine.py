@@ -3,9 +3,12 @@
 Twelve-lead measurement programs report one onset and one end per wave for the whole ECG,
 taken across leads with protection against leads where the wave is flat or noisy (Willems et
 al. 1985, CSE). Here the global point of a beat is the median of the leads that found it
-(robust to a minority of wrong leads), and a per-lead point may depart from it by a few
-milliseconds only, so that a lead where the wave is barely visible inherits the boundaries the
-other leads agree on, as readers do when they mark every lead of a 12-lead record.
+(robust to a minority of wrong leads), except for the QRS, whose onset comes from the spatial
+velocity of all leads and whose end is the later of the median and the spatial-velocity end (a
+terminal wave seen in a few leads only, as in bundle branch block, still belongs to the QRS);
+a per-lead point may depart from the global one by a few milliseconds only, so that a lead
+where the wave is barely visible inherits the boundaries the other leads agree on, as readers
+do when they mark every lead of a 12-lead record.
 
 A P wave counts only when it belongs to the beat: several leads agree on where it is, its apex
 lies at least half a P wave before the QRS onset, and its distance to the QRS (PR interval) is

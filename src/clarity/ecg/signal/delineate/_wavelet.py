@@ -106,11 +106,11 @@ def delineate_wavelet(ecg: FloatArray, fs: float, r_idx: IndexArray) -> MultiLea
         ecg = remove_pacing_spikes(ecg, spikes)
     q = _rate(fs, p.qrs_max_fs)
     ((qrs_level, qrs_slope),) = gaussian_bank(ecg, fs, [p.qrs_sigma_s], q)
-    qrs_on, qrs_end, global_on = waves.find_qrs(
+    qrs_on, qrs_end, global_on, global_end = waves.find_qrs(
         qrs_level, qrs_slope, fs / q, _down(r_idx, q), _down(qrs_floor, q), p
     )
     out.put("qrs_onset", qrs_on, q, global_on)
-    out.put("qrs_offset", qrs_end, q)
+    out.put("qrs_offset", qrs_end, q, global_end)
     # the widest of the lead's own and the global QRS is blanked before the P/T scales
     blank_on = _earliest(out.lead_points["qrs_onset"], out.global_points["qrs_onset"])
     blank_end = np.maximum(out.lead_points["qrs_offset"], out.global_points["qrs_offset"])

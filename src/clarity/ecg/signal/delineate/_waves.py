@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clarity.ecg.signal._template import median_template_correlation
+from clarity.ecg.signal.delineate._combine import min_agreeing_leads, robust_centre
 from clarity.ecg.signal.delineate._transform import (
     BoolArray,
     FloatArray,
@@ -69,6 +70,12 @@ class WaveletParams:
     qrs_floor: float = 0.4
     # global onset (several leads): the spatial velocity falls below this x its QRS peak
     qrs_spatial_xi_on: float = 0.06
+    # global end (several leads): the later of the median of the leads' ends and the sample
+    # where the spatial velocity, after it last stands at fall x its QRS peak within
+    # qrs_main_s of the R fiducial, falls below xi_off x that peak (the terminal R' of right
+    # bundle branch block stands at about a fifth of the peak, an F wave in the ST lower)
+    qrs_spatial_fall: float = 0.2
+    qrs_spatial_xi_off: float = 0.10
     # a pacing spike from qrs_pre_s before to paced_after_r_s after the R fiducial paces the
     # ventricles: the QRS starts after its artefact, where the evoked response rises above
     # paced_xi_on x its peak (a paced QRS starts slower than a conducted one)
@@ -156,9 +163,9 @@ def find_qrs(
     r_idx: IndexArray,
     floor_idx: IndexArray,
     p: WaveletParams,
-) -> tuple[IndexArray, IndexArray, IndexArray | None]:
+) -> tuple[IndexArray, IndexArray, IndexArray | None, IndexArray | None]:
     """QRS onset and end per lead and beat, from the fine-scale slope, and with several leads
-    the global onset from their spatial velocity (None for one lead). No onset comes before
+    the global onset and end, using their spatial velocity (None for one lead). No onset comes before
     ``floor_idx`` (the end of a ventricular pacing artefact; -1 where there is none)."""
     offsets = offsets_s(fs, -p.qrs_pre_s, p.qrs_post_s)
     slope_w, valid = gather(slope, r_idx, offsets)
@@ -193,18 +200,27 @@ def find_qrs(
     onset = _not_before(np.where(present, to_samples(onset, r_idx, offsets), -1), floor_idx)
     end = np.where(present, to_samples(end, r_idx, offsets), -1)
     if slope_w.shape[0] < 2:
-        return onset, end, None
-    spatial = spatial_onset(
-        slope_w,
-        valid,
-        offsets,
-        p.qrs_main_s * fs,
-        np.where(floor_idx >= 0, p.paced_xi_on, p.qrs_spatial_xi_on),
+        return onset, end, None, None
+    main_n = p.qrs_main_s * fs
+    xi_on = np.where(floor_idx >= 0, p.paced_xi_on, p.qrs_spatial_xi_on)
+    spatial_on = spatial_onset(slope_w, valid, offsets, main_n, xi_on)
+    spatial_end = spatial_offset(
+        slope_w, valid, offsets, main_n, p.qrs_spatial_fall, p.qrs_spatial_xi_off
     )
-    inside = np.abs(offsets) <= p.qrs_main_s * fs
+    inside = np.abs(offsets) <= main_n
     alike = alike_beats(slope_w[..., inside], valid[..., inside], p.qrs_alike_corr)
-    spatial = steady_bound(spatial, alike, round(p.qrs_steady_dev_s * fs))
-    return onset, end, _not_before(to_samples(spatial, r_idx, offsets), floor_idx)
+    max_dev = round(p.qrs_steady_dev_s * fs)
+    spatial_on = steady_bound(spatial_on, alike, max_dev)
+    spatial_end = steady_bound(spatial_end, alike, max_dev)
+    leads_end = robust_centre(end, min_agreeing_leads(end.shape[0]))
+    global_end = to_samples(spatial_end, r_idx, offsets)
+    global_end = np.where(leads_end >= 0, np.maximum(leads_end, global_end), global_end)
+    return (
+        onset,
+        end,
+        _not_before(to_samples(spatial_on, r_idx, offsets), floor_idx),
+        global_end,
+    )
 
 
 def alike_beats(slope_w: FloatArray, valid: BoolArray, min_corr: float) -> BoolArray:
@@ -256,6 +272,35 @@ def spatial_onset(
     low = speed < (xi * peak_speed)[:, None]
     onset = last_true((low | ~ok) & (k < rise[:, None]))
     return np.where((onset >= 0) & take(ok.astype(np.float64), onset).astype(bool), onset, -1)
+
+
+def spatial_offset(
+    slope_w: FloatArray,
+    valid: BoolArray,
+    offsets: IndexArray,
+    main_n: float,
+    fall: float,
+    xi: float,
+) -> IndexArray:
+    """Global QRS end (window index, -1 if none) from the spatial velocity of the leads: the
+    first sample under ``xi`` x its QRS peak after the last one, within ``main_n`` samples of
+    the R fiducial, at ``fall`` x that peak or more. A terminal wave seen in a few leads only
+    (the R' of V1 and the slurred S of I and V6 in right bundle branch block) keeps the
+    velocity up, so the QRS ends after it, where a median of the leads' own ends stops at the
+    end of the main deflection (LUDB records 10 and 108: 24 and 11 ms early on average)."""
+    speed = np.sqrt(np.sum(slope_w**2, axis=0))
+    ok = np.asarray(valid.all(axis=0), dtype=bool)
+    near = ok & (np.abs(offsets) <= main_n)
+    peak_speed = take(speed, np.argmax(np.where(near, speed, -1.0), axis=-1))
+    k = np.arange(speed.shape[-1])
+    last_high = last_true(near & (speed >= fall * peak_speed[:, None]))
+    threshold = xi * peak_speed
+    end = first_true(((speed < threshold[:, None]) | ~ok) & (k > last_high[:, None]))
+    # the sample nearer to where the velocity crosses the threshold (coarse rates)
+    before, after = take(speed, end - 1), take(speed, end)
+    nearer_before = (end > 0) & (before - threshold < threshold - after)
+    end = np.where(nearer_before, end - 1, end)
+    return np.where((end >= 0) & take(ok.astype(np.float64), end).astype(bool), end, -1)
 
 
 def _not_before(points_idx: IndexArray, floor_idx: IndexArray) -> IndexArray:
