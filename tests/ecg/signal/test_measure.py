@@ -13,6 +13,7 @@ from clarity.ecg.signal.delineate import Delineation
 from clarity.ecg.signal.measure import Measurements, measure
 from clarity.ecg.signal.measure._beats import classify_beats, irregular_around
 from clarity.ecg.signal.quality import assess_quality
+from clarity.ecg.signal.validate import FloatArray
 from clarity.ecg.waveform import Waveform
 from tests.ecg.signal.synthetic_12lead import Spec, af_rr_ms, synthesize
 from tests.realdata import shared_data
@@ -168,6 +169,44 @@ def test_ventricular_couplets_as_the_majority_shape_are_still_ventricular() -> N
     r_idx = np.rint(np.asarray(r_s) * fs).astype(np.int64)
     labels = classify_beats(x[None, :], fs, r_idx, np.full(r_idx.size, np.nan))
     assert "".join(labels[1:-1]) == "".join(pattern[1:-1])
+
+
+def _gaussian_beats(fs: float, beats: list[tuple[float, str]], duration_s: float) -> FloatArray:
+    """Sinus (narrow, upright) and ventricular (wide, inverted) complexes at the given times."""
+    t = np.arange(round(duration_s * fs)) / fs
+    x = np.zeros_like(t)
+    for beat_s, kind in beats:
+        width, height = (0.012, 1.0) if kind == "N" else (0.04, -0.8)
+        x += height * np.exp(-0.5 * ((t - beat_s) / width) ** 2)
+    return x
+
+
+def test_interpolated_pvc_and_a_complex_cut_by_the_end_are_not_atrial() -> None:
+    fs = 500.0
+    # sinus every 0.9 s; an interpolated PVC halfway between two sinus beats (the sinus beat
+    # after it ends a 0.45 s interval); a complex starting 10 ms before the record ends, 0.4 s
+    # after the last sinus beat (its R lies beyond the end)
+    beats = [(0.5 + 0.9 * k, "N") for k in range(11)]
+    beats.append((0.5 + 0.9 * 5.5, "V"))
+    beats.append((0.5 + 0.9 * 10 + 0.43, "N"))
+    beats.sort()
+    duration_s = 0.5 + 0.9 * 10 + 0.41
+    x = _gaussian_beats(fs, beats, duration_s)
+    r_idx = np.rint(np.asarray([b for b, _ in beats]) * fs).astype(np.int64)
+    r_idx[-1] = x.size - 1  # where a detector puts the R of a complex cut by the end
+    labels = classify_beats(x[None, :], fs, r_idx, np.full(r_idx.size, np.nan))
+    assert "".join(labels) == "NNNNNNVNNNNNN"
+
+
+def test_an_early_complex_cut_by_the_record_end_is_neither_pac_nor_nn() -> None:
+    # regular sinus at 60 bpm; the record stops 20 ms into a QRS that came 400 ms early
+    wf, truth = synthesize(Spec(duration_s=12.0, rr_ms=(1000.0,) * 8 + (600.0, 1000.0, 1000.0)))
+    stop = int(truth.delineation.qrs_onset[9]) + round(0.02 * wf.fs)
+    m = measure(Waveform(wf.samples[:, :stop], wf.fs, wf.leads))
+    assert m.beat_count == 10  # detected, but not judged
+    assert m.premature_atrial_count == 0
+    assert m.hrv.min_nn_ms == m.hrv.max_nn_ms == pytest.approx(1000.0, abs=4)
+    assert m.rr_nrmssd is not None and m.rr_nrmssd < 0.01
 
 
 def test_missing_t_offsets_mean_no_qt() -> None:

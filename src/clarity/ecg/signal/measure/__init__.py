@@ -19,7 +19,7 @@ from clarity.ecg.signal.atrial import AtrialWaves, atrial_waves
 from clarity.ecg.signal.axis import Axes
 from clarity.ecg.signal.delineate import Delineation, delineate
 from clarity.ecg.signal.filters import clean
-from clarity.ecg.signal.hrv import Hrv, hrv_from_rr, nn_mask_from_labels, rr_intervals_ms
+from clarity.ecg.signal.hrv import hrv_from_rr, nn_mask_from_labels, rr_intervals_ms
 from clarity.ecg.signal.measure import _beats, _global, _leads
 from clarity.ecg.signal.measure._result import BeatClass, LeadMeasurements, Measurements
 from clarity.ecg.signal.peaks import detect_r_peaks
@@ -83,11 +83,12 @@ def measure(
     r_idx = np.asarray(d.r_peak, dtype=np.int64)
     rr = rr_intervals_ms(r_idx, fs)
     labels = _beats.classify_beats(x[usable], fs, r_idx, _global.qrs_widths_ms(d))
+    whole = _beats.whole_complexes(r_idx, fs, x.shape[1])
     dominant = labels == "N" if (labels == "N").any() else np.ones(r_idx.size, dtype=bool)
     rr_mean = float(rr.mean()) if rr.size else None
     iv = _global.intervals(d, dominant, rr_mean)
     leads, axes = _amplitudes(x, waveform.leads, usable, d, dominant)
-    cv, nrmssd, entropy = _irregularity(rr, labels)
+    cv, nrmssd, entropy = _irregularity(rr, (labels != "V") & whole)
     atrial = _atrial(x, waveform.leads, usable, d)
     return Measurements(
         fs=fs,
@@ -106,7 +107,7 @@ def measure(
         p_axis_deg=axes.p_deg,
         qrs_axis_deg=axes.qrs_deg,
         t_axis_deg=axes.t_deg,
-        hrv=_hrv(rr, labels),
+        hrv=hrv_from_rr(rr, nn=nn_mask_from_labels((labels == "N") & whole)),
         premature_atrial_count=int((labels == "S").sum()),
         premature_ventricular_count=int((labels == "V").sum()),
         beat_classes=tuple(cast(BeatClass, str(label)) for label in labels),
@@ -138,16 +139,12 @@ def _usable(waveform: Waveform, quality: Quality | None) -> list[bool]:
     return [name in ok for name in waveform.leads]
 
 
-def _hrv(rr: FloatArray, labels: npt.NDArray[np.str_]) -> Hrv:
-    return hrv_from_rr(rr, nn=nn_mask_from_labels(labels == "N"))
-
-
 def _irregularity(
-    rr: FloatArray, labels: npt.NDArray[np.str_]
+    rr: FloatArray, usable: npt.NDArray[np.bool_]
 ) -> tuple[float | None, float | None, float | None]:
-    """CV, normalised RMSSD and COSEn of the RR intervals not touching a ventricular beat."""
-    not_v = labels != "V"
-    keep = not_v[:-1] & not_v[1:]
+    """CV, normalised RMSSD and COSEn of the RR intervals between ``usable`` beats (neither
+    ventricular nor cut by the record's ends)."""
+    keep = usable[:-1] & usable[1:]
     if keep.sum() < 3:
         return None, None, None
     kept = rr[keep]

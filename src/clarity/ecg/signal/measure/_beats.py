@@ -58,6 +58,7 @@ PAUSE_RATIO = 1.1
 WIDE_QRS_MS = 120.0
 WIDER_THAN_DOMINANT_MS = 40.0
 _TEMPLATE_WINDOW_MS = (-60.0, 90.0)
+_WHOLE_QRS_MS = 50.0
 # QRS, ST segment and T wave up to about its peak at a normal QT: a ventricular beat's secondary
 # repolarisation changes; with the irregularity guard, checked on both halves of DS1 (V Se +9 and
 # +3 points, +P +1.0 and -0.3 points, AF time unchanged)
@@ -79,6 +80,15 @@ def beat_stack(x: FloatArray, centre_idx: IndexArray, before: int, after: int) -
     """
     idx = np.clip(centre_idx[:, None] + np.arange(-before, after)[None, :], 0, x.shape[1] - 1)
     return np.asarray(np.transpose(x[:, idx], (1, 0, 2)), dtype=np.float64)
+
+
+def whole_complexes(r_idx: IndexArray, fs: float, n_samples: int) -> npt.NDArray[np.bool_]:
+    """Beats with ``_WHOLE_QRS_MS`` of record either side of the R peak (a QRS lasts about
+    twice that). A complex cut by the record's start or end has no reliable R time or shape:
+    it is labelled N, and its intervals are neither evidence of prematurity nor NN intervals
+    (LUDB records 2, 115, 124, 134: a QRS starting in the last 20 ms read as a PAC)."""
+    margin = int(_WHOLE_QRS_MS * fs / 1000)
+    return np.asarray((r_idx - margin >= 0) & (r_idx + margin < n_samples), dtype=bool)
 
 
 def template_correlation(
@@ -162,9 +172,18 @@ def classify_beats(
             & ~premature
             & ~np.concatenate([[False], premature[:-1]])
         )
-        atrial = ~ventricular & (before < ATRIAL_PREMATURITY) & ~irregular_around(rr, underlying)
-        labels[ventricular] = "V"
-        labels[atrial] = "S"
+        # the beat after a ventricular one is timed by it (an interpolated PVC halves the
+        # interval of the sinus beat that follows): its interval says nothing of the atria
+        after_ventricular = np.concatenate([[False], ventricular[:-1]])
+        atrial = (
+            ~ventricular
+            & ~after_ventricular
+            & (before < ATRIAL_PREMATURITY)
+            & ~irregular_around(rr, underlying)
+        )
+        whole = whole_complexes(r_idx, fs, x.shape[1])
+        labels[ventricular & whole] = "V"
+        labels[atrial & whole] = "S"
     return labels
 
 
