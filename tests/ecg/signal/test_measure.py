@@ -209,6 +209,29 @@ def test_an_early_complex_cut_by_the_record_end_is_neither_pac_nor_nn() -> None:
     assert m.rr_nrmssd is not None and m.rr_nrmssd < 0.01
 
 
+def _labels_for_intervals(rr_s: list[float]) -> str:
+    fs = 360.0
+    beats = list(np.cumsum([0.5, *rr_s]))
+    x = _gaussian_beats(fs, [(b, "N") for b in beats], beats[-1] + 0.5)
+    r_idx = np.rint(np.asarray(beats) * fs).astype(np.int64)
+    return "".join(classify_beats(x[None, :], fs, r_idx, np.full(r_idx.size, np.nan)))
+
+
+def test_a_run_of_supraventricular_tachycardia_is_atrial_to_its_end() -> None:
+    sinus, run = [0.8, 0.82, 0.79, 0.81] * 3, [0.45, 0.44, 0.45, 0.46, 0.45, 0.44, 0.45, 0.45]
+    labels = _labels_for_intervals([*sinus, *run, *sinus])
+    # beats 0-12 sinus, 13-20 the run (a centred median would see only its first beats as
+    # premature), then sinus again after the run ends abruptly
+    assert labels == "N" * 13 + "S" * 8 + "N" * 12
+
+
+def test_a_faster_sinus_rhythm_is_not_a_run() -> None:
+    # the rate rises by a quarter over three beats and stays there: no abrupt end, no run
+    sinus = [0.8, 0.82, 0.79, 0.81] * 3
+    labels = _labels_for_intervals([*sinus, 0.72, 0.66, 0.6, *[0.6, 0.61, 0.59, 0.6] * 4])
+    assert "S" not in labels
+
+
 def test_missing_t_offsets_mean_no_qt() -> None:
     waveform, truth = synthesize(Spec())
     no_t = replace(truth.delineation, t_offset=np.full(truth.delineation.n_beats, -1))

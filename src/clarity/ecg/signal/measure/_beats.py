@@ -18,6 +18,15 @@ beats) is irregular. Irregular: the normalised RMSSD of the eight intervals arou
 two touching it left out) exceeds 0.1, the AF limit of Dash et al. (2009), both beat to beat and
 between every other interval (so that bigeminy, a regular alternation, is not irregular).
 
+A run of supraventricular tachycardia hides from the median of the intervals around it (the
+run sets that median), so runs are found against the sinus rhythm before them: the median of
+the last eight non-premature intervals between non-ventricular beats (premature intervals do not
+update it). Three or more consecutive intervals premature against it (by 20 %) are a
+supraventricular run when the sinus intervals before were steady and the run regular (normalised
+RMSSD within the AF limit for both: atrial fibrillation is neither) and the run ends abruptly,
+its last interval 20 % shorter than the next (a faster sinus rhythm slows down gradually); a
+run still going at the end of the data must have started abruptly instead.
+
 Where ectopic beats outnumber conducted ones (ventricular couplets, trigeminy of couplets), the
 median template takes the ectopic shape. When a quarter or more of the beats are unlike the
 template and those beats end longer intervals than the others (median ratio to the local
@@ -38,6 +47,7 @@ heartbeat interval features. IEEE Trans Biomed Eng 2004;51:1196-1206.
 from __future__ import annotations
 
 import warnings
+from collections import deque
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +76,8 @@ _QRST_WINDOW_MS = (-60.0, 350.0)
 # normalised RMSSD above which RR intervals are irregular (the AF limit of Dash et al. 2009)
 IRREGULAR_NRMSSD = 0.1
 _RR_HALF_WINDOW = 4
+# a run of supraventricular tachycardia: at least three beats (the usual definition)
+SVT_MIN_BEATS = 3
 # ectopic beats as the majority shape: the other beats must end intervals this much longer
 # (ratio to the local reference median)
 _LONGER_BY = 0.2
@@ -143,7 +155,8 @@ def classify_beats(
     if n < 4 or x.shape[0] == 0:
         return labels
     rr = np.diff(r_idx) * 1000.0 / fs
-    ratio = rr / local_median(rr, _RR_HALF_WINDOW)
+    local_reference = local_median(rr, _RR_HALF_WINDOW)
+    ratio = rr / local_reference
     before = np.concatenate([[np.nan], ratio])
     after = np.concatenate([ratio, [np.nan]])
     dominant_width = np.nanmedian(qrs_width_ms) if np.isfinite(qrs_width_ms).any() else np.nan
@@ -181,10 +194,70 @@ def classify_beats(
             & (before < ATRIAL_PREMATURITY)
             & ~irregular_around(rr, underlying)
         )
+        run = supraventricular_runs(rr, ~ventricular[:-1] & ~ventricular[1:], local_reference)
+        atrial |= run & ~ventricular
         whole = whole_complexes(r_idx, fs, x.shape[1])
         labels[ventricular & whole] = "V"
         labels[atrial & whole] = "S"
     return labels
+
+
+def supraventricular_runs(
+    rr: FloatArray, eligible: npt.NDArray[np.bool_], local_reference: FloatArray
+) -> npt.NDArray[np.bool_]:
+    """Per beat: inside a run of supraventricular tachycardia (see the module documentation).
+
+    ``rr`` are the intervals (ms), ``eligible`` those between two non-ventricular beats and
+    ``local_reference`` the median of the intervals around each (used until enough sinus
+    intervals have been seen).
+    """
+    reference, steady = _sinus_reference(rr, eligible, local_reference)
+    short = eligible & (rr < ATRIAL_PREMATURITY * reference)
+    in_run = np.zeros(rr.size + 1, dtype=bool)
+    start = 0
+    while start < rr.size:
+        if not short[start]:
+            start += 1
+            continue
+        stop = start  # last interval of the run of short intervals
+        while stop + 1 < rr.size and short[stop + 1]:
+            stop += 1
+        run_rr = rr[start : stop + 1]
+        regular = run_rr.size >= SVT_MIN_BEATS and _nrmssd(run_rr) <= IRREGULAR_NRMSSD
+        # the run must end abruptly (a faster sinus rhythm slows down gradually); one still
+        # running at the end of the data must have started abruptly instead
+        if stop + 1 < rr.size:
+            abrupt = rr[stop] < ATRIAL_PREMATURITY * rr[stop + 1]
+        else:
+            abrupt = start > 0 and rr[start] < ATRIAL_PREMATURITY * rr[start - 1]
+        if regular and steady[start] and abrupt:
+            in_run[start + 1 : stop + 2] = True  # interval k ends beat k + 1
+        start = stop + 1
+    return in_run
+
+
+def _nrmssd(rr: FloatArray) -> float:
+    return float(np.sqrt(np.mean(np.diff(rr) ** 2)) / rr.mean())
+
+
+def _sinus_reference(
+    rr: FloatArray, eligible: npt.NDArray[np.bool_], local_reference: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Per interval, the sinus RR before it (median of the last ``2 _RR_HALF_WINDOW`` eligible
+    intervals that were not premature against it; ``local_reference`` until ``_RR_HALF_WINDOW``
+    of them are known) and whether those intervals were steady (normalised RMSSD within the AF
+    limit). Premature intervals do not update it, so a run stays premature to its end."""
+    accepted: deque[float] = deque(maxlen=2 * _RR_HALF_WINDOW)
+    reference = np.array(local_reference, dtype=np.float64)
+    steady = np.zeros(rr.size, dtype=bool)
+    for k, interval in enumerate(rr.tolist()):
+        if len(accepted) >= _RR_HALF_WINDOW:
+            known = np.fromiter(accepted, dtype=np.float64)
+            reference[k] = max(float(np.median(known)), float(local_reference[k]))
+            steady[k] = _nrmssd(known) <= IRREGULAR_NRMSSD
+        if eligible[k] and interval >= ATRIAL_PREMATURITY * reference[k]:
+            accepted.append(interval)
+    return reference, steady
 
 
 def _dominant_shape(
