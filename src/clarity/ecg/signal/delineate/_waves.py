@@ -165,8 +165,8 @@ def find_qrs(
     p: WaveletParams,
 ) -> tuple[IndexArray, IndexArray, IndexArray | None, IndexArray | None]:
     """QRS onset and end per lead and beat, from the fine-scale slope, and with several leads
-    the global onset and end, using their spatial velocity (None for one lead). No onset comes before
-    ``floor_idx`` (the end of a ventricular pacing artefact; -1 where there is none)."""
+    the global onset and end, using their spatial velocity (None for one lead). No onset comes
+    before ``floor_idx`` (the end of a ventricular pacing artefact; -1 where there is none)."""
     offsets = offsets_s(fs, -p.qrs_pre_s, p.qrs_post_s)
     slope_w, valid = gather(slope, r_idx, offsets)
     smooth_w, _ = gather(smooth, r_idx, offsets)

@@ -18,14 +18,15 @@ beats) is irregular. Irregular: the normalised RMSSD of the eight intervals arou
 two touching it left out) exceeds 0.1, the AF limit of Dash et al. (2009), both beat to beat and
 between every other interval (so that bigeminy, a regular alternation, is not irregular).
 
-A run of supraventricular tachycardia hides from the median of the intervals around it (the
-run sets that median), so runs are found against the sinus rhythm before them: the median of
-the last eight non-premature intervals between non-ventricular beats (premature intervals do not
-update it). Three or more consecutive intervals premature against it (by 20 %) are a
-supraventricular run when the sinus intervals before were steady and the run regular (normalised
-RMSSD within the AF limit for both: atrial fibrillation is neither) and the run ends abruptly,
-its last interval 20 % shorter than the next (a faster sinus rhythm slows down gradually); a
-run still going at the end of the data must have started abruptly instead.
+A run of supraventricular tachycardia hides from the median of the intervals around it (the run
+sets that median), so runs are found against the sinus rhythm before them: the median of the last
+eight non-premature intervals between non-ventricular beats (premature intervals do not update it),
+or the median around the interval where that is longer. Three or more consecutive intervals
+premature against it (by 20 %) are a supraventricular run when the sinus intervals before were
+steady and the run regular (normalised RMSSD within the AF limit for both: atrial fibrillation is
+neither) and the run ends abruptly, its last interval 20 % shorter than the next (a faster sinus
+rhythm slows down gradually); a run still going at the end of the data must have started abruptly
+instead.
 
 Where ectopic beats outnumber conducted ones (ventricular couplets, trigeminy of couplets), the
 median template takes the ectopic shape. When a quarter or more of the beats are unlike the
@@ -194,8 +195,7 @@ def classify_beats(
             & (before < ATRIAL_PREMATURITY)
             & ~irregular_around(rr, underlying)
         )
-        run = supraventricular_runs(rr, ~ventricular[:-1] & ~ventricular[1:], local_reference)
-        atrial |= run & ~ventricular
+        atrial |= supraventricular_runs(rr, ~ventricular[:-1] & ~ventricular[1:], local_reference)
         whole = whole_complexes(r_idx, fs, x.shape[1])
         labels[ventricular & whole] = "V"
         labels[atrial & whole] = "S"
