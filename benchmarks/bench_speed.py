@@ -13,21 +13,23 @@
 
 Run: ``python benchmarks/bench_speed.py [--hours 24]``
 
-Results (run on 2026-12-06, shared 2-core machine, while a CI run used the other core)::
+Results (run on 2026-12-06, shared 2-core machine, second run of the day, after the global
+QRS end from the spatial velocity and the supraventricular runs)::
 
     LUDB record 1: 12 leads x 10 s at 500 Hz, 5 interleaved rounds, best times
-      clarity analyze (full pipeline):        45.4 ms wall    45.2 ms CPU
-      NeuroKit2 ecg_process, 12 x 1 lead:   1265.5 ms wall  1259.7 ms CPU
-      speed ratio: 27.9x wall, 27.8x CPU (per-round wall ratios 25.5-31.3x; target >= 20x)
+      clarity analyze (full pipeline):        31.6 ms wall    31.6 ms CPU
+      NeuroKit2 ecg_process, 12 x 1 lead:    928.6 ms wall   911.4 ms CPU
+      speed ratio: 29.4x wall, 28.8x CPU (per-round wall ratios 27.9-35.4x; target >= 20x)
     Holter stream (2 leads, 360 Hz, MIT-BIH DS1 tiled, 10 s chunks, 60 s windows):
         0.5 h: peak traced memory    4.6 MB (whole signal as float32 would be     5.2 MB); 1861 beats, ...
         2.0 h: peak traced memory    4.6 MB (whole signal as float32 would be    20.7 MB); 8167 beats, ...
-       24.0 h: peak traced memory    4.6 MB (whole signal as float32 would be   248.8 MB); 109960 beats,
-               HR 76.4 bpm, SDNN 179 ms, PVC 7757, 107 s
+       24.0 h: peak traced memory    4.6 MB (whole signal as float32 would be   248.8 MB); 109959 beats,
+               HR 76.4 bpm, SDNN 179 ms, PVC 7758, 99 s
 
 Earlier on the idle machine: 21.7 ms (2026-11-22), 26.5 ms and 31.1x after the R-peak
 morphology match (``peaks._morphology``), 41.6 ms and 28.7x (loaded) after the atrial-wave
-measurement (``clarity.ecg.signal.atrial``, about 3 ms of it).
+measurement (``clarity.ecg.signal.atrial``, about 3 ms of it); 45.4 ms and 27.9x earlier on
+2026-12-06 while a CI run used the other core.
 (On a loaded machine the ratio has been 25-64x per round: NeuroKit2 suffers more from the load.)
 
 Where the time of ``analyze`` goes (cProfile, same record): delineation about 30 %, R-peak
