@@ -232,6 +232,24 @@ def test_a_faster_sinus_rhythm_is_not_a_run() -> None:
     assert "S" not in labels
 
 
+def test_p_waves_are_counted_before_the_non_premature_beats() -> None:
+    # a premature atrial beat's P wave often hides in the T wave before it: its absence must not
+    # make a sinus rhythm with PACs look like one without consistent P waves
+    wf, truth = synthesize(Spec(hr_bpm=75.0, pac_beats=(2, 5, 8)))
+    d = truth.delineation
+    hidden = np.zeros(d.n_beats, dtype=bool)
+    hidden[list(truth.pac_beats)] = True
+    without = replace(
+        d,
+        p_onset=np.where(hidden, -1, d.p_onset),
+        p_peak=np.where(hidden, -1, d.p_peak),
+        p_offset=np.where(hidden, -1, d.p_offset),
+    )
+    m = measure(wf, delineation=without)
+    assert m.premature_atrial_count == 3
+    assert m.p_wave_fraction == 1.0
+
+
 def test_missing_t_offsets_mean_no_qt() -> None:
     waveform, truth = synthesize(Spec())
     no_t = replace(truth.delineation, t_offset=np.full(truth.delineation.n_beats, -1))

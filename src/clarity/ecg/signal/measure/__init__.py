@@ -111,7 +111,7 @@ def measure(
         premature_atrial_count=int((labels == "S").sum()),
         premature_ventricular_count=int((labels == "V").sum()),
         beat_classes=tuple(cast(BeatClass, str(label)) for label in labels),
-        p_wave_fraction=_global.p_wave_fraction(d, labels != "V"),
+        p_wave_fraction=_global.p_wave_fraction(d, dominant),
         rr_cv=cv,
         rr_nrmssd=nrmssd,
         rr_cosen=entropy,
