@@ -246,6 +246,24 @@ def steady_bound(bound_w: IndexArray, alike: BoolArray, max_dev: int) -> IndexAr
     return np.where(measured, steady, bound_w)
 
 
+def _spatial_velocity(
+    slope_w: FloatArray, valid: BoolArray, offsets: IndexArray, main_n: float
+) -> tuple[FloatArray, BoolArray, BoolArray, FloatArray]:
+    """Spatial velocity (n_beats, n), the samples where every lead is valid, those within
+    ``main_n`` of the R fiducial, and each beat's QRS peak velocity (there)."""
+    speed = np.sqrt(np.sum(slope_w**2, axis=0))
+    ok = np.asarray(valid.all(axis=0), dtype=bool)
+    near = ok & (np.abs(offsets) <= main_n)
+    peak_speed = take(speed, np.argmax(np.where(near, speed, -1.0), axis=-1))
+    return speed, ok, near, peak_speed
+
+
+def _where_valid(point_w: IndexArray, ok: BoolArray) -> IndexArray:
+    """Window indices kept where every lead is valid there, -1 elsewhere."""
+    inside = take(ok.astype(np.float64), point_w).astype(bool)
+    return np.where((point_w >= 0) & inside, point_w, -1)
+
+
 def spatial_onset(
     slope_w: FloatArray,
     valid: BoolArray,
@@ -263,15 +281,12 @@ def spatial_onset(
     first rise, not from the peak, keeps a dip of the velocity inside the QRS (at an R apex that
     all leads share) from passing for the onset.
     """
-    speed = np.sqrt(np.sum(slope_w**2, axis=0))
-    ok = np.asarray(valid.all(axis=0), dtype=bool)
-    near = ok & (np.abs(offsets) <= main_n)
-    peak_speed = take(speed, np.argmax(np.where(near, speed, -1.0), axis=-1))
+    speed, ok, near, peak_speed = _spatial_velocity(slope_w, valid, offsets, main_n)
     k = np.arange(speed.shape[-1])
     rise = first_true(near & (speed >= 0.5 * peak_speed[:, None]))
     low = speed < (xi * peak_speed)[:, None]
     onset = last_true((low | ~ok) & (k < rise[:, None]))
-    return np.where((onset >= 0) & take(ok.astype(np.float64), onset).astype(bool), onset, -1)
+    return _where_valid(onset, ok)
 
 
 def spatial_offset(
@@ -288,10 +303,7 @@ def spatial_offset(
     (the R' of V1 and the slurred S of I and V6 in right bundle branch block) keeps the
     velocity up, so the QRS ends after it, where a median of the leads' own ends stops at the
     end of the main deflection (LUDB records 10 and 108: 24 and 11 ms early on average)."""
-    speed = np.sqrt(np.sum(slope_w**2, axis=0))
-    ok = np.asarray(valid.all(axis=0), dtype=bool)
-    near = ok & (np.abs(offsets) <= main_n)
-    peak_speed = take(speed, np.argmax(np.where(near, speed, -1.0), axis=-1))
+    speed, ok, near, peak_speed = _spatial_velocity(slope_w, valid, offsets, main_n)
     k = np.arange(speed.shape[-1])
     last_high = last_true(near & (speed >= fall * peak_speed[:, None]))
     threshold = xi * peak_speed
@@ -300,7 +312,7 @@ def spatial_offset(
     before, after = take(speed, end - 1), take(speed, end)
     nearer_before = (end > 0) & (before - threshold < threshold - after)
     end = np.where(nearer_before, end - 1, end)
-    return np.where((end >= 0) & take(ok.astype(np.float64), end).astype(bool), end, -1)
+    return _where_valid(end, ok)
 
 
 def _not_before(points_idx: IndexArray, floor_idx: IndexArray) -> IndexArray:

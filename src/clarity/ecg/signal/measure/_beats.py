@@ -53,6 +53,7 @@ from collections import deque
 import numpy as np
 import numpy.typing as npt
 
+from clarity.ecg.signal._irregularity import normalised_rmssd
 from clarity.ecg.signal._template import median_template_correlation
 from clarity.ecg.signal.filters import clean
 from clarity.ecg.signal.hrv import local_median
@@ -223,7 +224,7 @@ def supraventricular_runs(
         while stop + 1 < rr.size and short[stop + 1]:
             stop += 1
         run_rr = rr[start : stop + 1]
-        regular = run_rr.size >= SVT_MIN_BEATS and _nrmssd(run_rr) <= IRREGULAR_NRMSSD
+        regular = run_rr.size >= SVT_MIN_BEATS and normalised_rmssd(run_rr) <= IRREGULAR_NRMSSD
         # the run must end abruptly (a faster sinus rhythm slows down gradually); one still
         # running at the end of the data must have started abruptly instead
         if stop + 1 < rr.size:
@@ -234,10 +235,6 @@ def supraventricular_runs(
             in_run[start + 1 : stop + 2] = True  # interval k ends beat k + 1
         start = stop + 1
     return in_run
-
-
-def _nrmssd(rr: FloatArray) -> float:
-    return float(np.sqrt(np.mean(np.diff(rr) ** 2)) / rr.mean())
 
 
 def _sinus_reference(
@@ -254,7 +251,7 @@ def _sinus_reference(
         if len(accepted) >= _RR_HALF_WINDOW:
             known = np.fromiter(accepted, dtype=np.float64)
             reference[k] = max(float(np.median(known)), float(local_reference[k]))
-            steady[k] = _nrmssd(known) <= IRREGULAR_NRMSSD
+            steady[k] = normalised_rmssd(known) <= IRREGULAR_NRMSSD
         if eligible[k] and interval >= ATRIAL_PREMATURITY * reference[k]:
             accepted.append(interval)
     return reference, steady

@@ -77,7 +77,8 @@ class Measurements:
     beat_classes : N, S or V for every beat.
     p_wave_fraction : fraction (0-1) of the N beats with a P wave (of all beats when none is N):
         a premature atrial beat's P wave often hides in the T wave before it.
-    rr_cv : coefficient of variation of the RR intervals not adjacent to a ventricular beat.
+    rr_cv : coefficient of variation of the RR intervals touching neither a ventricular beat
+        nor a complex cut by the record's ends.
     rr_nrmssd : RMSSD of those intervals over their mean (Dash et al. 2009).
     rr_cosen : coefficient of sample entropy of those intervals (Lake and Moorman 2011): high
         for the unpredictable RR of atrial fibrillation, low for sinus rhythm and for repeating
