@@ -35,7 +35,7 @@ Results (run on 2026-12-06, records 1-160 and MIT-BIH DS1, shared 2-core machine
     nonspecific IVCD                     0    5   4   141    0.0  96.6   0.0
     left anterior fascicular block       2    0  13   135   13.3 100.0 100.0
     first-degree AV block                7    2   3   138   70.0  98.6  77.8
-    premature atrial complexes           6    2   1   141   85.7  98.6  75.0
+    premature atrial complexes           6    3   1   140   85.7  97.9  66.7
     premature ventricular complexes      6    2   0   142  100.0  98.6  75.0
     measured QRS axis by LUDB axis class (median [10th-90th percentile], n):
       horizontal                 23° [   -5° to   55°]  n=15
@@ -70,6 +70,9 @@ hemiblock) miss the LBBB pattern (R-peak time 54-56 ms in V5/V6, or a q of 0.12 
 as IVCD. Premature atrial complexes: a QRS cut by the end of the record (records 2, 115, 124, 134:
 it starts in the last 20 ms) is no longer judged premature, nor is the sinus beat after an
 interpolated PVC (record 105): false positives 7 -> 2 (records 99 and 158, sinus arrhythmia).
+Beats only 10-20 % early after a steady sinus rhythm, with an abrupt return (third session of
+2026-12-06, MIT-BIH S Se 38.2 -> 44.0 % in bench_beats.py) added one false positive, record 91
+(intervals 730-784 ms, then 628, 846, 608, 814 ms; LUDB: sinus rhythm, no extrasystole).
 First-degree AV block: the two false positives measure PR 210 and 228 ms, the three misses 184-200
 ms (global PR: the P onset of the leads that show the P wave to the earliest QRS onset over 12
 leads). Missed sinus rhythms are records where the delineation found no P wave.

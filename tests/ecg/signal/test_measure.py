@@ -330,3 +330,19 @@ def test_dicom_device_measurements_agree() -> None:
     assert _angle_error(m.p_axis_deg, 74) < 20
     assert _angle_error(m.qrs_axis_deg, 52) < 15
     assert _angle_error(m.t_axis_deg, 57) < 20
+
+
+def test_a_slightly_premature_beat_with_an_abrupt_return_is_atrial() -> None:
+    # 13 % early against a steady 0.8 s sinus rhythm, the next interval 30 % longer than it
+    sinus = [0.8, 0.81, 0.79, 0.8] * 2
+    labels = _labels_for_intervals([*sinus, 0.7, 0.91, *sinus])
+    assert labels == "N" * 9 + "S" + "N" * 9
+
+
+def test_sinus_rhythm_speeding_up_by_the_same_amount_has_no_atrial_beat() -> None:
+    # the same 13 % shortening, reached and left gradually (sinus arrhythmia), and the same early
+    # beat against a sinus rhythm that is not steady: no premature beat
+    sinus = [0.8, 0.81, 0.79, 0.8] * 2
+    assert "S" not in _labels_for_intervals([*sinus, 0.75, 0.7, 0.74, 0.79, *sinus])
+    unsteady = [0.8, 0.9, 0.74, 0.86, 0.76, 0.9, 0.75, 0.85]
+    assert "S" not in _labels_for_intervals([*unsteady, 0.7, 0.91, *sinus])

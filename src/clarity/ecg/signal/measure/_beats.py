@@ -18,6 +18,12 @@ beats) is irregular. Irregular: the normalised RMSSD of the eight intervals arou
 two touching it left out) exceeds 0.1, the AF limit of Dash et al. (2009), both beat to beat and
 between every other interval (so that bigeminy, a regular alternation, is not irregular).
 
+Many atrial premature beats come only 10-20 % early. Against a steady sinus rhythm (the sinus
+intervals before it, below, within half the AF limit: normalised RMSSD <= 0.05) a beat 10 % early
+is supraventricular when the interval after it is at least 20 % longer than its own: the atria
+return to the sinus rate at once, where sinus arrhythmia shortens and lengthens the intervals
+gradually.
+
 A run of supraventricular tachycardia hides from the median of the intervals around it (the run
 sets that median), so runs are found against the sinus rhythm before them: the median of the last
 eight non-premature intervals between non-ventricular beats (premature intervals do not update it),
@@ -80,6 +86,11 @@ IRREGULAR_NRMSSD = 0.1
 _RR_HALF_WINDOW = 4
 # a run of supraventricular tachycardia: at least three beats (the usual definition)
 SVT_MIN_BEATS = 3
+# a slightly premature atrial beat: 10 % early against sinus intervals steady to half the AF
+# limit, the next interval 20 % longer (checked on both halves of MIT-BIH DS1, bench_beats.py)
+SLIGHT_PREMATURITY = 0.9
+RETURN_RATIO = 1.2
+STEADY_NRMSSD = 0.05
 # ectopic beats as the majority shape: the other beats must end intervals this much longer
 # (ratio to the local reference median)
 _LONGER_BY = 0.2
@@ -196,7 +207,10 @@ def classify_beats(
             & (before < ATRIAL_PREMATURITY)
             & ~irregular_around(rr, underlying)
         )
-        atrial |= supraventricular_runs(rr, ~ventricular[:-1] & ~ventricular[1:], local_reference)
+        eligible = ~ventricular[:-1] & ~ventricular[1:]
+        reference, nrmssd = _sinus_reference(rr, eligible, local_reference)
+        atrial |= supraventricular_runs(rr, eligible, reference, nrmssd <= IRREGULAR_NRMSSD)
+        atrial |= _slightly_premature(rr, eligible, reference, nrmssd) & ~after_ventricular
         whole = whole_complexes(r_idx, fs, x.shape[1])
         labels[ventricular & whole] = "V"
         labels[atrial & whole] = "S"
@@ -204,15 +218,17 @@ def classify_beats(
 
 
 def supraventricular_runs(
-    rr: FloatArray, eligible: npt.NDArray[np.bool_], local_reference: FloatArray
+    rr: FloatArray,
+    eligible: npt.NDArray[np.bool_],
+    reference: FloatArray,
+    steady: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.bool_]:
     """Per beat: inside a run of supraventricular tachycardia (see the module documentation).
 
-    ``rr`` are the intervals (ms), ``eligible`` those between two non-ventricular beats and
-    ``local_reference`` the median of the intervals around each (used until enough sinus
-    intervals have been seen).
+    ``rr`` are the intervals (ms), ``eligible`` those between two non-ventricular beats,
+    ``reference`` the sinus interval before each and ``steady`` whether the sinus intervals
+    before it were steady (``_sinus_reference``).
     """
-    reference, steady = _sinus_reference(rr, eligible, local_reference)
     short = eligible & (rr < ATRIAL_PREMATURITY * reference)
     in_run = np.zeros(rr.size + 1, dtype=bool)
     start = 0
@@ -239,22 +255,38 @@ def supraventricular_runs(
 
 def _sinus_reference(
     rr: FloatArray, eligible: npt.NDArray[np.bool_], local_reference: FloatArray
-) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+) -> tuple[FloatArray, FloatArray]:
     """Per interval, the sinus RR before it (median of the last ``2 _RR_HALF_WINDOW`` eligible
     intervals that were not premature against it; ``local_reference`` until ``_RR_HALF_WINDOW``
-    of them are known) and whether those intervals were steady (normalised RMSSD within the AF
-    limit). Premature intervals do not update it, so a run stays premature to its end."""
+    of them are known) and the normalised RMSSD of those intervals (infinite until then).
+    Premature intervals do not update it, so a run stays premature to its end."""
     accepted: deque[float] = deque(maxlen=2 * _RR_HALF_WINDOW)
     reference = np.array(local_reference, dtype=np.float64)
-    steady = np.zeros(rr.size, dtype=bool)
+    nrmssd = np.full(rr.size, np.inf)
     for k, interval in enumerate(rr.tolist()):
         if len(accepted) >= _RR_HALF_WINDOW:
             known = np.fromiter(accepted, dtype=np.float64)
             reference[k] = max(float(np.median(known)), float(local_reference[k]))
-            steady[k] = normalised_rmssd(known) <= IRREGULAR_NRMSSD
+            nrmssd[k] = normalised_rmssd(known)
         if eligible[k] and interval >= ATRIAL_PREMATURITY * reference[k]:
             accepted.append(interval)
-    return reference, steady
+    return reference, nrmssd
+
+
+def _slightly_premature(
+    rr: FloatArray, eligible: npt.NDArray[np.bool_], reference: FloatArray, nrmssd: FloatArray
+) -> npt.NDArray[np.bool_]:
+    """Per beat: premature by 10-20 % against a steady sinus rhythm, then an abrupt return (see
+    the module documentation). Interval k ends beat k + 1."""
+    following = np.concatenate([rr[1:], [np.nan]])
+    with np.errstate(invalid="ignore"):
+        early = (
+            eligible
+            & (rr < SLIGHT_PREMATURITY * reference)
+            & (following >= RETURN_RATIO * rr)
+            & (nrmssd <= STEADY_NRMSSD)
+        )
+    return np.concatenate([[False], early])
 
 
 def _dominant_shape(
