@@ -344,5 +344,31 @@ def test_sinus_rhythm_speeding_up_by_the_same_amount_has_no_atrial_beat() -> Non
     # beat against a sinus rhythm that is not steady: no premature beat
     sinus = [0.8, 0.81, 0.79, 0.8] * 2
     assert "S" not in _labels_for_intervals([*sinus, 0.75, 0.7, 0.74, 0.79, *sinus])
-    unsteady = [0.8, 0.9, 0.74, 0.86, 0.76, 0.9, 0.75, 0.85]
+    unsteady = [0.8, 0.9, 0.86, 0.74, 0.76, 0.9, 0.85, 0.75]
     assert "S" not in _labels_for_intervals([*unsteady, 0.7, 0.91, *sinus])
+
+
+def test_return_cycles_after_premature_beats_do_not_unsettle_the_sinus_reference() -> None:
+    # frequent PACs (25 % early) each followed by a long return cycle, then a PAC only 12.5 %
+    # early: the return cycles are not sinus intervals, so the sinus rhythm stays steady
+    rr = [0.8] * 5 + [0.6, 1.0] + [0.8] * 3 + [0.6, 1.0] + [0.8] * 3 + [0.7, 0.9] + [0.8] * 4
+    labels = _labels_for_intervals(rr)
+    assert [k for k, label in enumerate(labels) if label == "S"] == [6, 11, 16]
+
+
+def test_atrial_bigeminy_with_a_late_coupling_is_a_steady_alternation() -> None:
+    # PACs only 18 % early, every other beat: the alternation is steady (every other interval is
+    # the same), so the PACs are found once it has settled, and no sinus beat is called atrial
+    rr = [0.9] * 6 + [0.74, 1.06] * 6 + [0.9] * 4
+    labels = _labels_for_intervals(rr)
+    atrial = [k for k, label in enumerate(labels) if label == "S"]
+    assert set(atrial) <= set(range(7, 19, 2))  # the beats that end the 0.74 s intervals
+    assert len(atrial) >= 3
+
+
+def test_no_isolated_atrial_beat_after_unsteady_sinus_intervals() -> None:
+    # a beat 22 % early: the four intervals before and after it are steady, but the sinus
+    # intervals before those jumped by 25-30 % (normalised RMSSD 0.12 of the last eight):
+    # prematurity against a rhythm that unsteady means nothing
+    unsteady = [0.8, 0.8, 0.95, 0.95, 0.7, 0.7, 0.8, 0.82, 0.79, 0.81]
+    assert "S" not in _labels_for_intervals([*unsteady, 0.62, 0.85, *[0.8] * 8])

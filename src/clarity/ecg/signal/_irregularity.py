@@ -64,11 +64,13 @@ def cosen(rr_s: FloatArray) -> float:
     return quadratic_sample_entropy(rr_s) - float(np.log(rr_s.mean()))
 
 
-def normalised_rmssd(rr_s: FloatArray) -> float:
-    """RMSSD divided by the mean RR (dimensionless); NaN below 3 intervals."""
-    if rr_s.size < 3:
+def normalised_rmssd(rr_s: FloatArray, lag: int = 1) -> float:
+    """RMSSD divided by the mean RR (dimensionless); NaN below ``lag + 2`` intervals. With
+    ``lag=2`` the differences are between every other interval (small in a regular alternation
+    such as bigeminy)."""
+    if rr_s.size < lag + 2:
         return float("nan")
-    return float(np.sqrt(np.mean(np.diff(rr_s) ** 2)) / rr_s.mean())
+    return float(np.sqrt(np.mean((rr_s[lag:] - rr_s[:-lag]) ** 2)) / rr_s.mean())
 
 
 def is_irregular(rr_s: FloatArray, *, cosen_limit: float, nrmssd_limit: float) -> bool:

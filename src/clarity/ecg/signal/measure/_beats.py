@@ -14,25 +14,32 @@ changes), so a beat whose QRS still resembles the dominant one but whose QRS-T c
 rhythm around it is **regular**: in AF the fibrillatory waves and the RR-dependent T wave distort
 every QRS-T. Prematurity only means something against a regular rhythm, so no beat is called
 supraventricular where the underlying rhythm (the intervals between non-premature, non-ventricular
-beats) is irregular. Irregular: the normalised RMSSD of the eight intervals around the beat (the
-two touching it left out) exceeds 0.1, the AF limit of Dash et al. (2009), both beat to beat and
-between every other interval (so that bigeminy, a regular alternation, is not irregular).
+beats) is irregular, around the beat or before it. Irregular around it: the normalised RMSSD of
+the eight intervals around the beat (the two touching it left out) exceeds 0.1, the AF limit of
+Dash et al. (2009), both beat to beat and between every other interval (so that bigeminy, a
+regular alternation, is not irregular). Before it: the same for the sinus intervals before it
+(below).
 
-Many atrial premature beats come only 10-20 % early. Against a steady sinus rhythm (the sinus
-intervals before it, below, within half the AF limit: normalised RMSSD <= 0.05) a beat 10 % early
-is supraventricular when the interval after it is at least 20 % longer than its own: the atria
-return to the sinus rate at once, where sinus arrhythmia shortens and lengthens the intervals
-gradually.
+The **sinus intervals** before a beat are the last eight intervals between non-ventricular beats
+that were not premature against the sinus rhythm before them (by 20 %) and followed another such
+interval: the first cycle after an ectopic beat is reset or disturbed (the return cycle of an
+atrial premature beat, the compensatory pause and heart-rate turbulence after a ventricular one).
+Their median is the sinus RR (or the median around the interval where that is longer, or until
+four are known); their normalised RMSSD, beat to beat or between every other interval, whichever
+is smaller, says how steady they were.
+
+Many atrial premature beats come only 10-20 % early. Against a steady sinus rhythm (normalised
+RMSSD <= 0.05, half the AF limit) a beat 10 % early is supraventricular when the interval after
+it is at least 20 % longer than its own: the atria return to the sinus rate at once, where sinus
+arrhythmia shortens and lengthens the intervals gradually.
 
 A run of supraventricular tachycardia hides from the median of the intervals around it (the run
-sets that median), so runs are found against the sinus rhythm before them: the median of the last
-eight non-premature intervals between non-ventricular beats (premature intervals do not update it),
-or the median around the interval where that is longer. Three or more consecutive intervals
-premature against it (by 20 %) are a supraventricular run when the sinus intervals before were
-steady and the run regular (normalised RMSSD within the AF limit for both: atrial fibrillation is
-neither) and the run ends abruptly, its last interval 20 % shorter than the next (a faster sinus
-rhythm slows down gradually); a run still going at the end of the data must have started abruptly
-instead.
+sets that median), so runs are found against the sinus RR before them, which premature intervals
+do not update. Three or more consecutive intervals premature against it (by 20 %) are a
+supraventricular run when the sinus intervals before were steady and the run regular (normalised
+RMSSD within the AF limit for both: atrial fibrillation is neither) and the run ends abruptly, its
+last interval 20 % shorter than the next (a faster sinus rhythm slows down gradually); a run
+still going at the end of the data must have started abruptly instead.
 
 Where ectopic beats outnumber conducted ones (ventricular couplets, trigeminy of couplets), the
 median template takes the ectopic shape. When a quarter or more of the beats are unlike the
@@ -49,6 +56,8 @@ Dash S, Chon KH, Lu S, Raeder EA. Automatic real time detection of atrial fibril
 Eng 2009;37:1701-1709.
 de Chazal P, O'Dwyer M, Reilly RB. Automatic classification of heartbeats using ECG morphology and
 heartbeat interval features. IEEE Trans Biomed Eng 2004;51:1196-1206.
+Schmidt G, Malik M, Barthel P, et al. Heart-rate turbulence after ventricular premature beats as
+a predictor of mortality after acute myocardial infarction. Lancet 1999;353:1390-1396.
 """
 
 from __future__ import annotations
@@ -192,25 +201,22 @@ def classify_beats(
         # the underlying rhythm: intervals between non-ventricular beats, neither premature nor the
         # return cycle of a premature beat
         premature = ratio < ATRIAL_PREMATURITY
-        underlying = (
-            ~ventricular[:-1]
-            & ~ventricular[1:]
-            & ~premature
-            & ~np.concatenate([[False], premature[:-1]])
-        )
+        eligible = ~ventricular[:-1] & ~ventricular[1:]
+        underlying = eligible & ~premature & ~np.concatenate([[False], premature[:-1]])
         # the beat after a ventricular one is timed by it (an interpolated PVC halves the
         # interval of the sinus beat that follows): its interval says nothing of the atria
         after_ventricular = np.concatenate([[False], ventricular[:-1]])
+        reference, unsteadiness = _sinus_reference(rr, eligible, local_reference)
+        steady_before = np.concatenate([[True], ~(unsteadiness > IRREGULAR_NRMSSD)])
         atrial = (
             ~ventricular
             & ~after_ventricular
             & (before < ATRIAL_PREMATURITY)
             & ~irregular_around(rr, underlying)
+            & steady_before
         )
-        eligible = ~ventricular[:-1] & ~ventricular[1:]
-        reference, nrmssd = _sinus_reference(rr, eligible, local_reference)
-        atrial |= supraventricular_runs(rr, eligible, reference, nrmssd <= IRREGULAR_NRMSSD)
-        atrial |= _slightly_premature(rr, eligible, reference, nrmssd) & ~after_ventricular
+        atrial |= supraventricular_runs(rr, eligible, reference, unsteadiness <= IRREGULAR_NRMSSD)
+        atrial |= _slightly_premature(rr, eligible, reference, unsteadiness) & ~after_ventricular
         whole = whole_complexes(r_idx, fs, x.shape[1])
         labels[ventricular & whole] = "V"
         labels[atrial & whole] = "S"
@@ -256,25 +262,34 @@ def supraventricular_runs(
 def _sinus_reference(
     rr: FloatArray, eligible: npt.NDArray[np.bool_], local_reference: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Per interval, the sinus RR before it (median of the last ``2 _RR_HALF_WINDOW`` eligible
-    intervals that were not premature against it; ``local_reference`` until ``_RR_HALF_WINDOW``
-    of them are known) and the normalised RMSSD of those intervals (infinite until then).
-    Premature intervals do not update it, so a run stays premature to its end."""
+    """Per interval, the sinus RR before it and how unsteady the sinus intervals were.
+
+    The sinus intervals are the eligible ones that are not premature against the reference and
+    follow another such interval (the first cycle after an ectopic beat is reset or disturbed);
+    the reference is the median of the last ``2 _RR_HALF_WINDOW`` of them (``local_reference``
+    until ``_RR_HALF_WINDOW`` are known, or where that is longer) and the unsteadiness their
+    normalised RMSSD, beat to beat or between every other interval, whichever is smaller
+    (NaN until known). Premature intervals do not update it, so a run stays premature to
+    its end.
+    """
     accepted: deque[float] = deque(maxlen=2 * _RR_HALF_WINDOW)
     reference = np.array(local_reference, dtype=np.float64)
-    nrmssd = np.full(rr.size, np.inf)
+    unsteadiness = np.full(rr.size, np.nan)
+    previous_sinus = False
     for k, interval in enumerate(rr.tolist()):
         if len(accepted) >= _RR_HALF_WINDOW:
             known = np.fromiter(accepted, dtype=np.float64)
             reference[k] = max(float(np.median(known)), float(local_reference[k]))
-            nrmssd[k] = normalised_rmssd(known)
-        if eligible[k] and interval >= ATRIAL_PREMATURITY * reference[k]:
+            unsteadiness[k] = np.nanmin([normalised_rmssd(known), normalised_rmssd(known, lag=2)])
+        sinus = bool(eligible[k]) and interval >= ATRIAL_PREMATURITY * reference[k]
+        if sinus and (previous_sinus or k == 0):
             accepted.append(interval)
-    return reference, nrmssd
+        previous_sinus = sinus
+    return reference, unsteadiness
 
 
 def _slightly_premature(
-    rr: FloatArray, eligible: npt.NDArray[np.bool_], reference: FloatArray, nrmssd: FloatArray
+    rr: FloatArray, eligible: npt.NDArray[np.bool_], reference: FloatArray, unsteadiness: FloatArray
 ) -> npt.NDArray[np.bool_]:
     """Per beat: premature by 10-20 % against a steady sinus rhythm, then an abrupt return (see
     the module documentation). Interval k ends beat k + 1."""
@@ -284,7 +299,7 @@ def _slightly_premature(
             eligible
             & (rr < SLIGHT_PREMATURITY * reference)
             & (following >= RETURN_RATIO * rr)
-            & (nrmssd <= STEADY_NRMSSD)
+            & (unsteadiness <= STEADY_NRMSSD)
         )
     return np.concatenate([[False], early])
 
