@@ -177,6 +177,24 @@ def test_a_lead_that_goes_noisy_halfway_is_outweighed() -> None:
     assert _score(found.indices, ecg.r_idx, fs, 0.05)[:2] == (0, 0)
 
 
+def test_fused_leads_place_every_beat_on_the_same_fiducial_lead() -> None:
+    # lead b's dominant deflection is an S wave 30 ms after lead a's R; lead a is a little noisy
+    # every other 10 s, so the lead that carries the beats best alternates: the beats must not
+    # jump between the two leads' fiducial points (a 30 ms error in two RR intervals each time)
+    fs = 360.0
+    ecg = synthetic_ecg(fs, 60.0, seed=12)
+    rng = np.random.default_rng(12)
+    lead_b = -0.9 * np.roll(ecg.ecg_mv, int(0.03 * fs)) + 0.02 * rng.standard_normal(
+        ecg.ecg_mv.size
+    )
+    every_other = (np.arange(ecg.ecg_mv.size) // int(10 * fs)) % 2 == 1
+    lead_a = ecg.ecg_mv + np.where(every_other, 0.08, 0.02) * rng.standard_normal(lead_b.size)
+    found = detect_r_peaks(np.stack([lead_a, lead_b]), fs).indices
+    assert found.size == ecg.r_idx.size
+    offset_ms = (found - ecg.r_idx) * 1000.0 / fs
+    assert offset_ms.std() < 2.0
+
+
 @pytest.mark.parametrize("shape", [(2000,), (3, 2000)])
 @pytest.mark.parametrize("value", [0.0, 1.7])
 def test_constant_signals_have_no_peaks(shape: tuple[int, ...], value: float) -> None:
