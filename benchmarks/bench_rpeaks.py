@@ -62,6 +62,16 @@ Results (full run, 2026-12-06, shared 2-core machine; FN FP Se% PPV%):
     or better, 12 dB rows within one beat. Most em 6 dB false positives left are periodic (about
     1 Hz), QRS-like electrode motion artefacts of the NSTDB ``em`` record (at the same times in
     every record), which match each other as well as the patient's beats match theirs.
+    Of the em 6 dB false positives inside the noise, about 300 of 565 split a regular RR
+    interval between two detected beats (mostly near its middle); for a quarter of those the
+    local RR the tracker expected had been pulled down to 0.6-0.7 of the true one by the noise
+    it had accepted nearby, so splitting cost little. Tried on 2026-12-06 and not adopted
+    (errors FN + FP, clean / em 12 / em 6 / em 0 / ma 6 / ma 0 dB, against 129 / 153 / 730 /
+    5415 / 278 / 999): a rhythm weight growing with the noise gate (x1.5 to x3): 138-161 /
+    166-201 / 579-636 / 4555-4879 / 300-402 / 971-1265; candidates 150 ms apart instead of
+    200 ms: 122 / 151 / 796 / 4802 / 281 / 859; the local RR as the weighted mode of the
+    intervals instead of their weighted median (bandwidth 5-10 %): 131-133 / 163-166 / 680-687
+    / 4109-4252 / 302-313 / 1024-1034. Each helps some rows and harms others.
     Clarity's remaining clean-record misses are mostly amplifier saturation in
     116 and 208 (beats hidden in the saturated lead), small aberrated atrial premature beats in
     201 and low-amplitude ventricular couplets in 203.
