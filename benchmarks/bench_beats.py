@@ -103,7 +103,7 @@ Before the run rule most missed S beats were in supraventricular runs (209: 258 
 all 106, 124: 29). Tried and not adopted (2026-12-06): the sinus reference alone, without the
 run's regularity, steady sinus before and abrupt end, found S Se 52-60 % but at +P 17-20 % and
 N Se 94-95 % (sinus rate changes and AF onsets became runs). Tried and not adopted (third
-session, after one fiducial lead): aligning each beat to the template (best correlation within
+session; the alignment before one fiducial lead, the others after it): aligning each beat to the template (best correlation within
 20 or 40 ms) before correlating, V Se 77.7 / 76.8 %, +P 91.5 / 92.7 %, AF time +P 80.7 / 76.3 %;
 beats whose QRS and QRS-T both correlate negatively with the template as V without a timing
 test, V Se 85.1 %, +P 91.0 %, but AF time Se 93.5 -> 90.2 % (AF beats of 203 became V);
