@@ -98,18 +98,19 @@ beats missed now are mostly PACs among frequent ectopy or in irregular stretches
 Tried and not adopted: giving this path the QRS widths of the delineator (as the 12-lead
 ``analyze`` path has) raised V Se at the cost of AF beats of 203 read as V (AF duration Se fell
 to 79 %); the QRS-T criterion without the regularity guard likewise cost AF time (Se 82.5 %,
-203). These are the weakest figures of the signal engine and the first thing to improve.
+203). Ventricular sensitivity is now the weakest figure of this path.
 Before the run rule most missed S beats were in supraventricular runs (209: 258 of 264, 207:
 all 106, 124: 29). Tried and not adopted (2026-12-06): the sinus reference alone, without the
 run's regularity, steady sinus before and abrupt end, found S Se 52-60 % but at +P 17-20 % and
 N Se 94-95 % (sinus rate changes and AF onsets became runs). Tried and not adopted (third
-session; the alignment before one fiducial lead, the others after it): aligning each beat to the template (best correlation within
-20 or 40 ms) before correlating, V Se 77.7 / 76.8 %, +P 91.5 / 92.7 %, AF time +P 80.7 / 76.3 %;
-beats whose QRS and QRS-T both correlate negatively with the template as V without a timing
-test, V Se 85.1 %, +P 91.0 %, but AF time Se 93.5 -> 90.2 % (AF beats of 203 became V);
-leaving the intervals next to S beats out of the AF irregularity as those next to V beats are,
-AF time Se 91.7 %, +P 84.4 %. Record 108's false AF is a truly irregular sinus rhythm with long
-cycles (up to 1.7 s): the RR intervals alone cannot tell it, and this path has no P waves.
+session; the alignment before one fiducial lead, the others after it): aligning each beat to
+the template (best correlation within 20 or 40 ms) before correlating, V Se 77.7 / 76.8 %, +P
+91.5 / 92.7 %, AF time +P 80.7 / 76.3 %; beats whose QRS and QRS-T both correlate negatively
+with the template as V without a timing test, V Se 85.1 %, +P 91.0 %, but AF time Se 93.5 ->
+90.2 % (AF beats of 203 became V); leaving the intervals next to S beats out of the AF
+irregularity as those next to V beats are, AF time Se 91.7 %, +P 84.4 %. Record 108's false AF
+is a truly irregular sinus rhythm with long cycles (up to 1.7 s): the RR intervals alone cannot
+tell it, and this path has no P waves.
 """
 
 from __future__ import annotations
