@@ -13,18 +13,22 @@
 
 Run: ``python benchmarks/bench_speed.py [--hours 24]``
 
-Results (run on 2026-12-06, shared 2-core machine, second run of the day, after the global
-QRS end from the spatial velocity and the supraventricular runs)::
+Results (run on 2026-12-06, shared 2-core machine, third session, after the beat-label and
+fiducial-lead changes)::
 
     LUDB record 1: 12 leads x 10 s at 500 Hz, 5 interleaved rounds, best times
-      clarity analyze (full pipeline):        31.6 ms wall    31.6 ms CPU
-      NeuroKit2 ecg_process, 12 x 1 lead:    928.6 ms wall   911.4 ms CPU
-      speed ratio: 29.4x wall, 28.8x CPU (per-round wall ratios 27.9-35.4x; target >= 20x)
+      clarity analyze (full pipeline):        35.6 ms wall    35.6 ms CPU
+      NeuroKit2 ecg_process, 12 x 1 lead:    958.3 ms wall   957.7 ms CPU
+      speed ratio: 26.9x wall, 26.9x CPU (per-round wall ratios 24.9-31.8x; target >= 20x)
     Holter stream (2 leads, 360 Hz, MIT-BIH DS1 tiled, 10 s chunks, 60 s windows):
         0.5 h: peak traced memory    4.6 MB (whole signal as float32 would be     5.2 MB); 1861 beats, ...
         2.0 h: peak traced memory    4.6 MB (whole signal as float32 would be    20.7 MB); 8167 beats, ...
        24.0 h: peak traced memory    4.6 MB (whole signal as float32 would be   248.8 MB); 109959 beats,
-               HR 76.4 bpm, SDNN 179 ms, PVC 7758, 99 s
+               HR 76.4 bpm, SDNN 180 ms, PVC 7407, 127 s
+
+A second run right after, the machine slower for both: 36.9 ms against 1241 ms (33.6x; per
+round 25.4-33.6x), 24 h in 114 s at 4.6 MB. Second session of 2026-12-06: 31.6 ms against
+928.6 ms (29.4x), 24 h in 99 s (PVC 7758: the fiducial lead changed the labels since).
 
 Earlier on the idle machine: 21.7 ms (2026-11-22), 26.5 ms and 31.1x after the R-peak
 morphology match (``peaks._morphology``), 41.6 ms and 28.7x (loaded) after the atrial-wave
