@@ -71,7 +71,9 @@ Results (full run, 2026-12-06, shared 2-core machine; FN FP Se% PPV%):
     166-201 / 579-636 / 4555-4879 / 300-402 / 971-1265; candidates 150 ms apart instead of
     200 ms: 122 / 151 / 796 / 4802 / 281 / 859; the local RR as the weighted mode of the
     intervals instead of their weighted median (bandwidth 5-10 %): 131-133 / 163-166 / 680-687
-    / 4109-4252 / 302-313 / 1024-1034. Each helps some rows and harms others.
+    / 4109-4252 / 302-313 / 1024-1034; the intervals weighted by the square of their beats'
+    evidence in that median: 130 / 152 / 660 / 4850 / 285 / 1010. Each helps some rows and
+    harms others.
     Clarity's remaining clean-record misses are mostly amplifier saturation in
     116 and 208 (beats hidden in the saturated lead), small aberrated atrial premature beats in
     201 and low-amplitude ventricular couplets in 203.
