@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import signal
 
 from clarity.ecg.errors import InvalidSignal, SignalTooShort
 from clarity.ecg.signal.quality import assess_quality
@@ -86,6 +87,35 @@ def test_muscle_noise_is_graded_by_level() -> None:
         noisy = np.array(w.lead("V4")) + rng.normal(0, rms_mv, w.n_samples)
         levels.append(_kinds(assess_quality(_replace(w, "V4", noisy)).lead("V4")).get("noise"))
     assert levels == [None, "marked", "unusable"]
+
+
+def test_motion_artefact_in_the_qrs_band_lowers_the_qrs_contrast() -> None:
+    # 5-15 Hz artefact (as electrode motion makes) adds nothing above 20 Hz and nothing below
+    # 0.5 Hz, where the noise and wander checks look; the QRS-band contrast finds it, in that
+    # lead only (mild at most: fibrillatory waves lie in that band too)
+    w = _clean()
+    rng = np.random.default_rng(3)
+    sos = signal.butter(4, [5.0, 15.0], btype="bandpass", fs=w.fs, output="sos")
+    motion = signal.sosfiltfilt(sos, rng.normal(0.0, 1.0, w.n_samples))
+    motion /= np.std(motion)
+    graded = [
+        _kinds(assess_quality(_replace(w, "V4", np.array(w.lead("V4")) + rms * motion)).lead("V4"))
+        for rms in (0.01, 0.1, 0.2)
+    ]
+    assert graded == [{}, {"low_qrs_contrast": "mild"}, {"low_qrs_contrast": "mild"}]
+    q = assess_quality(_replace(w, "V4", np.array(w.lead("V4")) + 0.2 * motion))
+    assert all(not lq.issues for lq in q.leads if lq.lead != "V4")
+    issue = next(i for i in q.lead("V4").issues if i.kind == "low_qrs_contrast")
+    assert issue.value < 10.0 and "5-20 Hz" in issue.reason
+
+
+def test_a_nearly_isoelectric_qrs_is_not_low_contrast_noise() -> None:
+    # with the frontal axis at +60 degrees the QRS of aVL is nearly flat: its contrast is low,
+    # but nothing else is in its QRS band either, so it is not noise
+    w = _clean()
+    assert not assess_quality(w).lead("aVL").issues
+    small = np.array(w.lead("II")) * 0.05
+    assert not assess_quality(_replace(w, "II", small)).lead("II").issues
 
 
 def test_baseline_wander() -> None:

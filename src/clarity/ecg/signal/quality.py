@@ -1,6 +1,6 @@
 """Signal quality of a multi-lead ECG: what is wrong with each lead, in numbers and in words.
 
-Every lead is checked for six problems, all measured on the raw (uncleaned) samples:
+Every lead is checked for seven problems, all measured on the raw (uncleaned) samples:
 
 * **lead off**: the lead holds one exact value for at least 1 s (a disconnected electrode or a
   device that writes a constant while the lead is off);
@@ -13,7 +13,14 @@ Every lead is checked for six problems, all measured on the raw (uncleaned) samp
   complexes do not count as noise;
 * **baseline wander**: peak-to-peak excursion of the content below 0.5 Hz (respiration, motion);
 * **powerline interference**: the amplitude of a 50 or 60 Hz sinusoid standing above the
-  neighbouring spectrum.
+  neighbouring spectrum;
+* **low QRS contrast**: noise inside the QRS band (5-20 Hz, where electrode motion lies and
+  neither of the noise checks above looks): the QRS complexes stand less than 10 times above
+  the slope envelope between them, in the lower quartile of 2.5 s windows, while the band
+  carries more than 40 µV (a nearly isoelectric QRS in a clean lead has a low contrast too, but
+  nothing else in that band). Mild at most: atrial fibrillation and flutter waves lie in the
+  same band and must not stop an interpretation. Artefact louder than the QRS complexes in
+  bursts can take their place in the envelope and escape it (``benchmarks/bench_quality.py``).
 
 Each problem has a severity (mild, marked, unusable) from fixed limits. They are engineering
 limits chosen against the noise levels of the MIT-BIH Noise Stress Test Database (Moody et al.
