@@ -23,34 +23,34 @@ when it has a missed or a false beat. For each quality measure:
 Run: ``python benchmarks/bench_quality.py [--data PATH]`` (exits 0 and says so when the data are
 missing).
 
-Results (2026-12-06, 6,600 windows of 10 s, 217 s; 15.7 % of the windows unreliable)::
+Results (2026-12-06, 6,600 windows of 10 s, 226 s; 15.7 % of the windows unreliable)::
 
     Clarity assess_quality grade: windows, beats Se / PPV %, unreliable windows %
-      excellent            880   99.61 /  99.62     4.1
-      good                2670   99.44 /  98.36     7.3
-      fair                1529   98.27 /  96.14    16.9
-      poor                1521   95.45 /  92.93    35.9
+      excellent            889   99.60 /  99.74     4.3
+      good                2735   99.42 /  98.18     7.7
+      fair                1488   98.27 /  96.22    16.8
+      poor                1488   95.38 /  92.91    36.1
     NeuroKit2 zhao2018 class: windows, beats Se / PPV %, unreliable windows %
       Excellent           6247   98.49 /  97.37    13.7
       Barely acceptable    353   93.85 /  85.55    50.4
       Unacceptable           0    0.00 /   0.00     0.0
     AUROC for the reliable windows (higher quality -> reliable):
-      Clarity overall score          0.730
+      Clarity overall score          0.727
       NeuroKit2 averageQRS (mean)    0.543
       NeuroKit2 zhao2018 (ordinal)   0.570
     grade mix per condition (Clarity e/g/f/p | NeuroKit2 zhao2018 E/B/U), unreliable %
-      clean     287/328/ 42/  3 | 657/  3/  0     2.3
-      em 12 dB  185/408/ 58/  9 | 657/  3/  0     4.7
-      em 6 dB    36/319/234/ 71 | 623/ 37/  0    22.7
-      em 0 dB     2/ 68/209/381 | 505/155/  0    57.6
-      ma 12 dB   60/344/208/ 48 | 656/  4/  0     4.2
-      ma 6 dB    13/145/187/315 | 632/ 28/  0    16.5
-      ma 0 dB     0/ 26/ 66/568 | 550/110/  0    41.2
-      bw 12 dB  193/407/ 53/  7 | 657/  3/  0     2.3
-      bw 6 dB    80/411/150/ 19 | 657/  3/  0     2.6
-      bw 0 dB    24/214/322/100 | 653/  7/  0     2.9
+      clean     288/327/ 42/  3 | 657/  3/  0     2.3
+      em 12 dB  190/406/ 55/  9 | 657/  3/  0     4.7
+      em 6 dB    37/344/211/ 68 | 623/ 37/  0    22.7
+      em 0 dB     2/ 85/203/370 | 505/155/  0    57.6
+      ma 12 dB   61/348/204/ 47 | 656/  4/  0     4.2
+      ma 6 dB    13/163/176/308 | 632/ 28/  0    16.5
+      ma 0 dB     0/ 30/ 71/559 | 550/110/  0    41.2
+      bw 12 dB  194/406/ 53/  7 | 657/  3/  0     2.3
+      bw 6 dB    80/412/149/ 19 | 657/  3/  0     2.6
+      bw 0 dB    24/214/324/ 98 | 653/  7/  0     2.9
 
-Reading. The grade orders the windows by reliability (4.1 % unreliable when excellent, 35.9 %
+Reading. The grade orders the windows by reliability (4.3 % unreliable when excellent, 36.1 %
 when poor) and separates them better than NeuroKit2's indices (AUROC 0.73 against 0.54-0.57;
 zhao2018 calls 95 % of all windows Excellent, em 0 dB included). Baseline wander lowers the
 grade (bw 0 dB: 422 of 660 fair or poor) where R-peak detection does not suffer (wander matters

@@ -13,22 +13,25 @@
 
 Run: ``python benchmarks/bench_speed.py [--hours 24]``
 
-Results (run on 2026-12-06, shared 2-core machine, third session, after the beat-label and
-fiducial-lead changes)::
+Results (run on 2026-12-06, shared 2-core machine, third session, after the low-QRS-contrast
+quality check and the cached filter designs)::
 
     LUDB record 1: 12 leads x 10 s at 500 Hz, 5 interleaved rounds, best times
-      clarity analyze (full pipeline):        35.6 ms wall    35.6 ms CPU
-      NeuroKit2 ecg_process, 12 x 1 lead:    958.3 ms wall   957.7 ms CPU
-      speed ratio: 26.9x wall, 26.9x CPU (per-round wall ratios 24.9-31.8x; target >= 20x)
+      clarity analyze (full pipeline):        32.7 ms wall    32.7 ms CPU
+      NeuroKit2 ecg_process, 12 x 1 lead:    849.1 ms wall   849.0 ms CPU
+      speed ratio: 25.9x wall, 25.9x CPU (per-round wall ratios 23.5-31.2x; target >= 20x)
     Holter stream (2 leads, 360 Hz, MIT-BIH DS1 tiled, 10 s chunks, 60 s windows):
-        0.5 h: peak traced memory    4.6 MB (whole signal as float32 would be     5.2 MB); 1861 beats, ...
-        2.0 h: peak traced memory    4.6 MB (whole signal as float32 would be    20.7 MB); 8167 beats, ...
-       24.0 h: peak traced memory    4.6 MB (whole signal as float32 would be   248.8 MB); 109959 beats,
-               HR 76.4 bpm, SDNN 180 ms, PVC 7407, 127 s
+       24.0 h: peak traced memory    4.7 MB (whole signal as float32 would be   248.8 MB); 109959 beats,
+               HR 76.4 bpm, SDNN 180 ms, PVC 7407, 95 s
+        (0.5 h and 2 h: 4.6 MB)
 
-A second run right after, the machine slower for both: 36.9 ms against 1241 ms (33.6x; per
-round 25.4-33.6x), 24 h in 114 s at 4.6 MB. Second session of 2026-12-06: 31.6 ms against
-928.6 ms (29.4x), 24 h in 99 s (PVC 7758: the fiducial lead changed the labels since).
+The quality check first cost 3-5 ms per record (39.1-42.9 ms, 19.4-21.6x on this machine in the
+same session); designing the Butterworth filters once per band and rate
+(``clarity.ecg.signal._design``: the analysis of one record designed six, about a millisecond
+each) more than paid for it. Earlier in the session, after the beat-label and fiducial-lead
+changes: 35.6 ms against 958.3 ms (26.9x), 24 h in 127 s; then 36.9 ms against 1241 ms (33.6x)
+on a slower machine. Second session of 2026-12-06: 31.6 ms against 928.6 ms (29.4x), 24 h in
+99 s (PVC 7758: the fiducial lead changed the labels since).
 
 Earlier on the idle machine: 21.7 ms (2026-11-22), 26.5 ms and 31.1x after the R-peak
 morphology match (``peaks._morphology``), 41.6 ms and 28.7x (loaded) after the atrial-wave

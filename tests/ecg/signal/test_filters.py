@@ -9,6 +9,7 @@ from scipy import signal
 
 import clarity.ecg.signal.filters as filters_module
 from clarity.ecg.errors import InvalidSignal, SignalTooShort
+from clarity.ecg.signal._design import butter_sos
 from clarity.ecg.signal.filters import (
     bandpass,
     clean,
@@ -218,3 +219,15 @@ def test_mitdb_record_mains_and_baseline() -> None:
     raw_means = x[0, : x.shape[1] // window * window].reshape(-1, window).mean(axis=1)
     assert np.std(means) < 0.5 * np.std(raw_means)  # baseline drift reduced
     assert np.percentile(np.abs(means), 95) < 0.05
+
+
+def test_filter_designs_are_cached_and_each_caller_gets_its_own_copy() -> None:
+    first = butter_sos(2, (5.0, 20.0), "bandpass", 500.0)
+    expected = signal.butter(2, [5.0, 20.0], btype="bandpass", fs=500.0, output="sos")
+    np.testing.assert_array_equal(first, expected)
+    first[:] = 0.0  # a caller that scribbles on its sections does not spoil the cache
+    np.testing.assert_array_equal(butter_sos(2, (5.0, 20.0), "bandpass", 500.0), expected)
+    np.testing.assert_array_equal(
+        butter_sos(4, 40.0, "lowpass", 360.0),
+        signal.butter(4, 40.0, btype="lowpass", fs=360.0, output="sos"),
+    )

@@ -1,8 +1,9 @@
 """The seven per-lead checks behind :func:`clarity.ecg.signal.quality.assess_quality`.
 
 All checks work on the whole ``(n_leads, n_samples)`` array at once; the band-limited views they
-need come from one FFT of the linearly detrended signal (zero-phase brick-wall masks), so the cost
-is a few FFTs whatever the number of leads.
+need come from one FFT of the linearly detrended signal (zero-phase brick-wall masks, and for the
+QRS band the squared response of the R-peak detector's Butterworth filter, which does not ring
+around the complexes), so the cost is a few FFTs whatever the number of leads.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import scipy.fft as sfft
 from scipy import signal
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-from clarity.ecg.signal.peaks import qrs_band
+from clarity.ecg.signal._design import butter_sos
 from clarity.ecg.signal.validate import FloatArray
 
 IssueKind = Literal[
@@ -46,6 +47,7 @@ WANDER_CUTOFF_HZ = 0.5
 WANDER_LIMITS_MV = (0.6, 1.5)  # mild, marked (peak-to-peak)
 POWERLINE_LIMITS_UV = (20.0, 150.0)  # mild, marked (sinusoid amplitude)
 MAINS_HZ = (50.0, 60.0)
+QRS_BAND_HZ = (5.0, 20.0)
 ENVELOPE_S = 0.1  # moving RMS of the QRS-band slope, as the R-peak detector's envelope
 QRS_PEAK_FRACTION = 0.4  # envelope peaks this close to the QRS level are complexes
 CONTRAST_WINDOW_S = 2.5
@@ -146,7 +148,11 @@ def _views(x: FloatArray, fs: float) -> tuple[_Views, ComplexArray]:
             hf_mask &= np.abs(freqs - harmonic) > 1.5
     band = sfft.irfft(spectrum * ((freqs >= 1.0) & (freqs <= 40.0)), n=n, axis=1)
     hf = sfft.irfft(spectrum * hf_mask, n=n, axis=1)
-    qrs = qrs_band(x, fs)  # the detector's (Butterworth): a brick wall would ring around the QRS
+    # the detector's QRS band (second-order Butterworth, forward and backward: the squared
+    # magnitude response), not a brick wall, which would ring around every QRS
+    sos = butter_sos(2, (QRS_BAND_HZ[0], min(QRS_BAND_HZ[1], 0.45 * fs)), "bandpass", fs)
+    response = np.abs(signal.sosfreqz(sos, worN=freqs, fs=fs)[1]) ** 2
+    qrs = sfft.irfft(spectrum * response, n=n, axis=1)
     n_low = min(n, 2 * int(np.ceil(2.0 * n / fs)) + 2)
     low = spectrum[:, : n_low // 2 + 1] * (freqs[: n_low // 2 + 1] <= WANDER_CUTOFF_HZ)
     baseline = sfft.irfft(low, n=n_low, axis=1) * (n_low / n)
@@ -266,41 +272,32 @@ def qrs_contrast(v: _Views) -> tuple[FloatArray, FloatArray]:
     level in µV (median RMS over ``NOISE_WINDOW_S``).
 
     The contrast is the QRS level of the slope envelope (its 98th percentile) over the envelope's
-    median between the complexes (more than ``ENVELOPE_S`` from every envelope peak above
+    median between the complexes (more than ``ENVELOPE_S`` from where the envelope exceeds
     ``QRS_PEAK_FRACTION`` of that level), in ``CONTRAST_WINDOW_S`` windows, of which the lower
     quartile is kept: a burst of artefact louder than the QRS complexes takes over the 98th
     percentile of its windows and leaves them with a low contrast. About 2 for noise alone, 10
-    to 100 in a readable ECG at any heart rate.
+    to 100 in a readable ECG at any heart rate. The envelope (a 100 ms moving RMS) is read at
+    100 Hz.
     """
     slope = np.abs(np.gradient(v.qrs, axis=1)) * v.fs
     width = max(1, round(ENVELOPE_S * v.fs))
-    envelope = np.sqrt(np.maximum(uniform_filter1d(slope * slope, width, axis=1), 0.0))
-    n = envelope.shape[1]
-    span = min(n, max(1, int(CONTRAST_WINDOW_S * v.fs)))
-    contrast = np.zeros(envelope.shape[0])
-    for lead, row in enumerate(envelope):
-        ratios = [
-            _window_contrast(row[at : at + span], width) for at in range(0, n - span + 1, span)
-        ]
-        contrast[lead] = float(np.percentile(ratios, 25))
-    window = max(1, int(NOISE_WINDOW_S * v.fs))
-    n_windows = max(1, v.qrs.shape[1] // window)
-    blocks = v.qrs[:, : n_windows * window].reshape(v.qrs.shape[0], n_windows, -1)
+    step = max(1, int(v.fs / 100.0))
+    envelope = np.sqrt(np.maximum(uniform_filter1d(slope * slope, width, axis=1), 0.0))[:, ::step]
+    n_leads, n = envelope.shape
+    span = min(n, max(1, int(CONTRAST_WINDOW_S * v.fs / step)))
+    windows = envelope[:, : n // span * span].reshape(n_leads, n // span, span)
+    level = np.quantile(windows, 0.98, axis=2, keepdims=True)
+    near = maximum_filter1d(windows > QRS_PEAK_FRACTION * level, (width // step) + 1, axis=2)
+    enough = (~near).sum(axis=2, keepdims=True) >= 0.1 * span
+    between = np.where(near & enough, np.nan, windows)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = level[..., 0] / np.nanmedian(between, axis=2)
+    ratio = np.where(level[..., 0] > 0.0, ratio, 0.0)
+    contrast = np.percentile(ratio, 25, axis=1)
+    blocks_n = max(1, v.qrs.shape[1] // max(1, int(NOISE_WINDOW_S * v.fs)))
+    blocks = v.qrs[:, : blocks_n * (v.qrs.shape[1] // blocks_n)].reshape(n_leads, blocks_n, -1)
     level_uv = np.median(np.sqrt(np.mean(blocks**2, axis=2)), axis=1) * 1000.0
-    return contrast, np.asarray(level_uv, dtype=np.float64)
-
-
-def _window_contrast(envelope: FloatArray, width: int) -> float:
-    """QRS level over the median between the complexes, in one window of the slope envelope."""
-    level = float(np.quantile(envelope, 0.98))
-    if level <= 0.0:
-        return 0.0
-    peaks, _ = signal.find_peaks(envelope, height=QRS_PEAK_FRACTION * level, distance=2 * width)
-    marks = np.zeros(envelope.size)
-    marks[peaks] = 1.0
-    between = maximum_filter1d(marks, 2 * width + 1) == 0.0
-    rest = envelope[between] if between.sum() >= 0.1 * envelope.size else envelope
-    return level / max(float(np.median(rest)), np.finfo(np.float64).tiny)
+    return np.asarray(contrast, dtype=np.float64), np.asarray(level_uv, dtype=np.float64)
 
 
 def _low_contrast(v: _Views, silent: list[bool]) -> list[Issue | None]:

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import sosfiltfilt
 
+from clarity.ecg.signal._design import butter_sos
 from clarity.ecg.signal.validate import FloatArray, IndexArray
 
 BAND_HZ = (3.0, 20.0)
@@ -73,7 +74,7 @@ def atrial_waves(
     edge = round(EDGE_S * fs)
     if n_samples < MIN_DURATION_S * fs or fs < 2.5 * BAND_HZ[1]:
         return None
-    sos = butter(4, BAND_HZ, btype="bandpass", fs=fs, output="sos")
+    sos = butter_sos(4, BAND_HZ, "bandpass", fs)
     keep = _outside_qrs(n_samples, fs, r_idx, qrs_onset_idx, qrs_offset_idx)
     x = sosfiltfilt(sos, _bridged(ecg, keep), axis=-1)[:, edge:-edge] * keep[edge:-edge]
     power = float(np.sum(x * x))

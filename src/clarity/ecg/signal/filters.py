@@ -28,6 +28,7 @@ import numpy.typing as npt
 from scipy import signal
 
 from clarity.ecg.errors import InvalidSignal
+from clarity.ecg.signal._design import butter_sos
 from clarity.ecg.signal.validate import FloatArray, as_signal, check_fs
 
 __all__ = [
@@ -109,12 +110,12 @@ def apply_sos(ecg: npt.ArrayLike, fs: float, sos: SosArray) -> FloatArray:
 
 
 def _highpass_sos(fs: float, cutoff_hz: float) -> SosArray:
-    sos: SosArray = signal.butter(2, cutoff_hz, btype="highpass", fs=fs, output="sos")
+    sos: SosArray = butter_sos(2, cutoff_hz, "highpass", fs)
     return sos
 
 
 def _lowpass_sos(fs: float, cutoff_hz: float) -> SosArray:
-    sos: SosArray = signal.butter(4, cutoff_hz, btype="lowpass", fs=fs, output="sos")
+    sos: SosArray = butter_sos(4, cutoff_hz, "lowpass", fs)
     return sos
 
 
@@ -176,7 +177,7 @@ def bandpass(
     high = _check_cutoff("high_hz", high_hz, fs)
     if low >= high:
         raise InvalidSignal(f"band {low_hz}-{high_hz} Hz is empty")
-    sos: SosArray = signal.butter(order, [low, high], btype="bandpass", fs=fs, output="sos")
+    sos: SosArray = butter_sos(order, (low, high), "bandpass", fs)
     return apply_sos(ecg, fs, sos)
 
 

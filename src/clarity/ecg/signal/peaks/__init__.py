@@ -50,20 +50,14 @@ from scipy import signal
 from scipy.ndimage import maximum_filter1d
 
 from clarity.ecg.errors import InvalidSignal
-from clarity.ecg.signal.peaks._enhance import (
-    NOISE_PEAK_QUANTILE,
-    Enhanced,
-    background,
-    enhance,
-    qrs_band,
-)
+from clarity.ecg.signal.peaks._enhance import NOISE_PEAK_QUANTILE, Enhanced, background, enhance
 from clarity.ecg.signal.peaks._localise import localise, shape_band
 from clarity.ecg.signal.peaks._morphology import match, shapes
 from clarity.ecg.signal.peaks._threshold import REFRACTORY_S, decide
 from clarity.ecg.signal.peaks._tracking import TEMPLATE_EVIDENCE, evidence, track
 from clarity.ecg.signal.validate import FloatArray, IndexArray, as_signal, check_fs
 
-__all__ = ["METHODS", "Method", "RPeaks", "detect_r_peaks", "qrs_band"]
+__all__ = ["METHODS", "Method", "RPeaks", "detect_r_peaks"]
 
 Method = Literal["tracking", "threshold"]
 

@@ -32,6 +32,7 @@ import numpy as np
 from scipy import signal
 from scipy.ndimage import uniform_filter1d
 
+from clarity.ecg.signal._design import butter_sos
 from clarity.ecg.signal.validate import FloatArray, IndexArray
 
 QRS_BAND_HZ = (5.0, 20.0)
@@ -66,7 +67,7 @@ class Enhanced:
 def _band_sos(fs: float) -> FloatArray:
     low_hz, high_hz = QRS_BAND_HZ
     high_hz = min(high_hz, 0.45 * fs)
-    sos: FloatArray = signal.butter(2, [low_hz, high_hz], btype="bandpass", fs=fs, output="sos")
+    sos: FloatArray = butter_sos(2, (low_hz, high_hz), "bandpass", fs)
     return sos
 
 

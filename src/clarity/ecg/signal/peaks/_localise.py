@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
+from clarity.ecg.signal._design import butter_sos
 from clarity.ecg.signal.validate import FloatArray, IndexArray
 
 COARSE_S = 0.080
@@ -30,7 +31,7 @@ POLARITY_OVERRIDE = 1.5
 def shape_band(x: FloatArray, fs: float) -> FloatArray:
     """Zero-phase 1-40 Hz band (40 Hz capped at 0.45 fs) of each lead."""
     high_hz = min(SHAPE_BAND_HZ[1], 0.45 * fs)
-    sos = signal.butter(2, [SHAPE_BAND_HZ[0], high_hz], btype="bandpass", fs=fs, output="sos")
+    sos = butter_sos(2, (SHAPE_BAND_HZ[0], high_hz), "bandpass", fs)
     padlen = min(x.shape[-1] - 1, int(2 * fs))
     out: FloatArray = signal.sosfiltfilt(sos, x, axis=-1, padlen=padlen)
     return out
