@@ -49,7 +49,7 @@ POWERLINE_LIMITS_UV = (20.0, 150.0)  # mild, marked (sinusoid amplitude)
 MAINS_HZ = (50.0, 60.0)
 QRS_BAND_HZ = (5.0, 20.0)
 ENVELOPE_S = 0.1  # moving RMS of the QRS-band slope, as the R-peak detector's envelope
-QRS_PEAK_FRACTION = 0.4  # envelope peaks this close to the QRS level are complexes
+QRS_PEAK_FRACTION = 0.4  # the envelope above this fraction of the QRS level is a complex
 CONTRAST_WINDOW_S = 2.5
 # QRS level over the background between complexes below which a lead is mildly noisy in the QRS
 # band, and the QRS-band level (median RMS over 200 ms) it must also exceed (a nearly isoelectric
@@ -272,7 +272,7 @@ def qrs_contrast(v: _Views) -> tuple[FloatArray, FloatArray]:
     level in µV (median RMS over ``NOISE_WINDOW_S``).
 
     The contrast is the QRS level of the slope envelope (its 98th percentile) over the envelope's
-    median between the complexes (more than ``ENVELOPE_S`` from where the envelope exceeds
+    median between the complexes (more than half ``ENVELOPE_S`` from where the envelope exceeds
     ``QRS_PEAK_FRACTION`` of that level), in ``CONTRAST_WINDOW_S`` windows, of which the lower
     quartile is kept: a burst of artefact louder than the QRS complexes takes over the 98th
     percentile of its windows and leaves them with a low contrast. About 2 for noise alone, 10
