@@ -311,7 +311,7 @@ def _low_contrast(v: _Views, silent: list[bool]) -> list[Issue | None]:
             continue
         reason = (
             f"QRS complexes only {value:.1f} times above the signal between them in the 5-20 Hz "
-            "band (motion artefact or noise in the QRS band)"
+            "band (motion artefact, noise, or large flutter or fibrillation waves)"
         )
         out.append(Issue("low_qrs_contrast", "mild", round(value, 2), "ratio", reason))
     return out
