@@ -91,11 +91,11 @@ import wfdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_rpeaks import DEFAULT_DATA, Record, load_record, qrs_amplitude_mv
+from bench_rpeaks import DEFAULT_DATA, Record, load_record, scaled_noise
 from clarity.ecg.signal.peaks import detect_r_peaks
 from clarity.ecg.signal.quality import assess_quality
 from clarity.ecg.waveform import Waveform
-from rpeak_scoring import DS1, matched_pairs
+from rpeak_scoring import DS1, Score, matched_pairs
 
 WINDOW_S = 10.0
 EVERY = 6
@@ -115,26 +115,15 @@ class Window:
     score: float
     nk_class: str
     nk_average_qrs: float
-    tp: int
-    fn: int
-    fp: int
+    beats: Score
 
     @property
     def unreliable(self) -> bool:
-        return self.fn + self.fp > 0
+        return self.beats.fn + self.beats.fp > 0
 
 
-def scaled_noise(rec: Record, noise_mv: FloatArray, snr_db: float) -> FloatArray:
-    """The noise record, repeated to the record's length, scaled to ``snr_db`` (nst convention)."""
-    noise = np.resize(noise_mv - noise_mv.mean(), rec.ecg_mv.size)
-    signal_power = qrs_amplitude_mv(rec) ** 2 / 8.0
-    noise_power = float(np.mean(noise**2)) * 10.0 ** (snr_db / 10.0)
-    scaled: FloatArray = noise * np.sqrt(signal_power / noise_power)
-    return scaled
-
-
-def detection(rec: Record, x: FloatArray, start: int) -> tuple[int, int, int]:
-    """TP, FN, FP of Clarity's detector on one window (edges left out)."""
+def detection(rec: Record, x: FloatArray, start: int) -> Score:
+    """Clarity's detector on one window against the annotated beats (edges left out)."""
     fs, n = rec.fs, x.size
     edge = round(EDGE_S * fs)
     found = detect_r_peaks(x, fs).indices
@@ -148,7 +137,7 @@ def detection(rec: Record, x: FloatArray, start: int) -> tuple[int, int, int]:
     tp = sum(r in matched_ref for r in inside_ref.tolist())
     fn = inside_ref.size - tp
     fp = sum(f not in matched_found for f in inside_found.tolist())
-    return tp, fn, fp
+    return Score(tp, fn, fp)
 
 
 def neurokit_quality(x: FloatArray, fs: float) -> tuple[str, float]:
@@ -175,10 +164,8 @@ def windows_of(rec: Record, condition: str, noise: FloatArray | None) -> list[Wi
         x = x_all[start : start + width]
         quality = assess_quality(Waveform(x[None, :].astype(np.float32), rec.fs, ("II",)))
         nk_class, nk_average = neurokit_quality(x, rec.fs)
-        tp, fn, fp = detection(rec, x, start)
-        out.append(
-            Window(condition, quality.grade, quality.score, nk_class, nk_average, tp, fn, fp)
-        )
+        beats = detection(rec, x, start)
+        out.append(Window(condition, quality.grade, quality.score, nk_class, nk_average, beats))
     return out
 
 
@@ -195,13 +182,11 @@ def per_grade(windows: list[Window], key: str, grades: tuple[str, ...], title: s
     print(f"\n{title}: windows, beats Se / PPV %, unreliable windows %")
     for grade in grades:
         chosen = [w for w in windows if getattr(w, key) == grade]
-        tp = sum(w.tp for w in chosen)
-        fn = sum(w.fn for w in chosen)
-        fp = sum(w.fp for w in chosen)
-        se = 100.0 * tp / max(tp + fn, 1)
-        ppv = 100.0 * tp / max(tp + fp, 1)
+        beats = sum((w.beats for w in chosen), Score(0, 0, 0))
         bad = 100.0 * sum(w.unreliable for w in chosen) / max(len(chosen), 1)
-        print(f"  {grade:18} {len(chosen):5d}  {se:6.2f} / {ppv:6.2f}   {bad:5.1f}")
+        print(
+            f"  {grade:18} {len(chosen):5d}  {beats.se_pct:6.2f} / {beats.ppv_pct:6.2f}   {bad:5.1f}"
+        )
 
 
 def label(kind: str, snr_db: float) -> str:

@@ -140,12 +140,20 @@ def qrs_amplitude_mv(rec: Record) -> float:
     return float(pp[(pp >= lo) & (pp <= hi)].mean())
 
 
+def scaled_noise(rec: Record, noise_mv: FloatArray, snr_db: float) -> FloatArray:
+    """The noise record (mean removed), repeated to the record's length and scaled to ``snr_db``
+    against the record's QRS amplitude (nst convention)."""
+    noise = np.resize(noise_mv - noise_mv.mean(), rec.ecg_mv.size)
+    signal_power = qrs_amplitude_mv(rec) ** 2 / 8.0
+    gain = np.sqrt(signal_power / (np.mean(noise**2) * 10.0 ** (snr_db / 10.0)))
+    scaled: FloatArray = gain * noise
+    return scaled
+
+
 def nst_noisy(rec: Record, noise_mv: FloatArray, snr_db: float) -> FloatArray:
     """``rec`` plus noise at ``snr_db`` in alternate 2 min periods after 5 min (nst protocol)."""
     n = rec.ecg_mv.size
-    noise = np.resize(noise_mv - noise_mv.mean(), n)
-    signal_power = qrs_amplitude_mv(rec) ** 2 / 8.0
-    gain = np.sqrt(signal_power / (np.mean(noise**2) * 10.0 ** (snr_db / 10.0)))
+    noise = scaled_noise(rec, noise_mv, snr_db)
     changes = np.arange(LEARNING_S * rec.fs, n, PERIOD_S * rec.fs).astype(np.int64)
     added = np.zeros(n)
     level, on = 0.0, False  # nst keeps the output continuous where the gain changes
@@ -153,8 +161,8 @@ def nst_noisy(rec: Record, noise_mv: FloatArray, snr_db: float) -> FloatArray:
     for start, stop in itertools.pairwise(bounds):
         on = not on
         if on:
-            offset = level - gain * noise[start]
-            added[start:stop] = gain * noise[start:stop] + offset
+            offset = level - noise[start]
+            added[start:stop] = noise[start:stop] + offset
             level = float(added[stop - 1])
         else:
             added[start:stop] = level

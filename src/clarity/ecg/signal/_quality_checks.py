@@ -18,7 +18,7 @@ import scipy.fft as sfft
 from scipy import signal
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
-from clarity.ecg.signal._design import butter_sos
+from clarity.ecg.signal._design import qrs_band_sos
 from clarity.ecg.signal.validate import FloatArray
 
 IssueKind = Literal[
@@ -47,7 +47,6 @@ WANDER_CUTOFF_HZ = 0.5
 WANDER_LIMITS_MV = (0.6, 1.5)  # mild, marked (peak-to-peak)
 POWERLINE_LIMITS_UV = (20.0, 150.0)  # mild, marked (sinusoid amplitude)
 MAINS_HZ = (50.0, 60.0)
-QRS_BAND_HZ = (5.0, 20.0)
 ENVELOPE_S = 0.1  # moving RMS of the QRS-band slope, as the R-peak detector's envelope
 QRS_PEAK_FRACTION = 0.4  # the envelope above this fraction of the QRS level is a complex
 CONTRAST_WINDOW_S = 2.5
@@ -150,8 +149,7 @@ def _views(x: FloatArray, fs: float) -> tuple[_Views, ComplexArray]:
     hf = sfft.irfft(spectrum * hf_mask, n=n, axis=1)
     # the detector's QRS band (second-order Butterworth, forward and backward: the squared
     # magnitude response), not a brick wall, which would ring around every QRS
-    sos = butter_sos(2, (QRS_BAND_HZ[0], min(QRS_BAND_HZ[1], 0.45 * fs)), "bandpass", fs)
-    response = np.abs(signal.sosfreqz(sos, worN=freqs, fs=fs)[1]) ** 2
+    response = np.abs(signal.sosfreqz(qrs_band_sos(fs), worN=freqs, fs=fs)[1]) ** 2
     qrs = sfft.irfft(spectrum * response, n=n, axis=1)
     n_low = min(n, 2 * int(np.ceil(2.0 * n / fs)) + 2)
     low = spectrum[:, : n_low // 2 + 1] * (freqs[: n_low // 2 + 1] <= WANDER_CUTOFF_HZ)
@@ -259,11 +257,17 @@ def _clipped_samples(lead: FloatArray, min_run: int) -> tuple[int, int, int]:
     return total, count, longest
 
 
+def _window_rms(view: FloatArray, fs: float) -> FloatArray:
+    """RMS of each lead of ``view`` over consecutive ``NOISE_WINDOW_S`` windows: (leads, windows)."""
+    window = max(1, int(NOISE_WINDOW_S * fs))
+    n_windows = max(1, view.shape[1] // window)
+    blocks = view[:, : n_windows * window].reshape(view.shape[0], n_windows, -1)
+    rms: FloatArray = np.sqrt(np.mean(blocks**2, axis=2))
+    return rms
+
+
 def _noise_floor_uv(v: _Views) -> FloatArray:
-    window = max(1, int(NOISE_WINDOW_S * v.fs))
-    n_windows = max(1, v.hf.shape[1] // window)
-    blocks = v.hf[:, : n_windows * window].reshape(v.hf.shape[0], n_windows, -1)
-    rms = np.sqrt(np.mean(blocks**2, axis=2))
+    rms = _window_rms(v.hf, v.fs)
     return np.asarray(np.percentile(rms, 20, axis=1) * 1000.0, dtype=np.float64)
 
 
@@ -294,9 +298,7 @@ def qrs_contrast(v: _Views) -> tuple[FloatArray, FloatArray]:
         ratio = level[..., 0] / np.nanmedian(between, axis=2)
     ratio = np.where(level[..., 0] > 0.0, ratio, 0.0)
     contrast = np.percentile(ratio, 25, axis=1)
-    blocks_n = max(1, v.qrs.shape[1] // max(1, int(NOISE_WINDOW_S * v.fs)))
-    blocks = v.qrs[:, : blocks_n * (v.qrs.shape[1] // blocks_n)].reshape(n_leads, blocks_n, -1)
-    level_uv = np.median(np.sqrt(np.mean(blocks**2, axis=2)), axis=1) * 1000.0
+    level_uv = np.median(_window_rms(v.qrs, v.fs), axis=1) * 1000.0
     return np.asarray(contrast, dtype=np.float64), np.asarray(level_uv, dtype=np.float64)
 
 

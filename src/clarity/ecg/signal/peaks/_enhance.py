@@ -32,10 +32,9 @@ import numpy as np
 from scipy import signal
 from scipy.ndimage import uniform_filter1d
 
-from clarity.ecg.signal._design import butter_sos
+from clarity.ecg.signal._design import qrs_band_sos
 from clarity.ecg.signal.validate import FloatArray, IndexArray
 
-QRS_BAND_HZ = (5.0, 20.0)
 ENVELOPE_S = 0.10
 QUALITY_WINDOW_S = 10.0
 _QRS_QUANTILE = 0.98
@@ -64,17 +63,10 @@ class Enhanced:
     weights: FloatArray
 
 
-def _band_sos(fs: float) -> FloatArray:
-    low_hz, high_hz = QRS_BAND_HZ
-    high_hz = min(high_hz, 0.45 * fs)
-    sos: FloatArray = butter_sos(2, (low_hz, high_hz), "bandpass", fs)
-    return sos
-
-
 def qrs_band(x: FloatArray, fs: float) -> FloatArray:
     """Zero-phase 5-20 Hz band of each lead (the chunk is small: no block splitting needed)."""
     padlen = min(x.shape[-1] - 1, int(fs))
-    band: FloatArray = signal.sosfiltfilt(_band_sos(fs), x, axis=-1, padlen=padlen)
+    band: FloatArray = signal.sosfiltfilt(qrs_band_sos(fs), x, axis=-1, padlen=padlen)
     return band
 
 
