@@ -71,7 +71,25 @@ bench_interpretation row unchanged). Limits on the even records, checked on the 
 twelfth window): AUROC 0.67 / 0.69 without the check, 0.72 / 0.73 with it; a limit of 12 instead
 of 10 flagged twice as many clean windows for no gain (1.5 % of them are flagged at 10). Loud intermittent bursts
 (louder than the QRS complexes, half the time) take the place of the complexes in the envelope
-and escape it; beat-to-beat consistency measured after R-peak detection is the next thing to try.
+and escape it.
+
+Tried on 2026-12-07 and not adopted: beat-to-beat consistency after R-peak detection, as an
+eighth check given the R peaks. Each beat (200 ms before to 400 ms after its R peak, after
+``filters.clean``) was correlated with the beats around it (8 either side) and kept its
+correlation with its second-closest look-alike (ectopic beats of one focus have look-alikes;
+an artefact burst may have one), averaged over the lead; mild below 0.86 (Orphanidou et al.
+2015), marked below 0.7. Alone on these windows that index separates reliable from unreliable
+windows with an AUROC of 0.90-0.92, and as a check it raised the grade's AUROC to 0.816
+(unreliable windows excellent 1.7 %, poor 39.9 %). But coarse fibrillatory and flutter waves,
+multiform ventricular beats and beat-to-beat QRS changes lower it as much as noise does: in
+bench_interpretation.py the MIT-BIH atrial fibrillation windows of record 203 became poor and
+lost their interpretation (AF Se 94.5 -> 88.5 %, AF or flutter 98.6 -> 90.6 %). Not counted
+where the contrast check had already fired, the AF windows were kept but the AUROC fell to
+0.754 (0.749 with the least alike tenth of the beats left out, so that an isolated ectopic
+beat does not count), and it still flagged 57-95 of LUDB's 1,920 clean leads (22-28 records:
+atrial fibrillation, single or polymorphic PVCs, and record 72's QRS changing from beat to
+beat with respiration) as "noise or artefact on the beats". A small gain for a reason that is
+often wrong on clean ECGs, so it was left out.
 """
 
 from __future__ import annotations
