@@ -13,17 +13,20 @@
 
 Run: ``python benchmarks/bench_speed.py [--hours 24]``
 
-Results (run on 2026-12-06, shared 2-core machine, third session, after the low-QRS-contrast
-quality check and the cached filter designs)::
+Results (run on 2026-12-07, shared 2-core machine, slower than the day before: NeuroKit2 took
+1204 ms where it had taken 849 ms)::
 
     LUDB record 1: 12 leads x 10 s at 500 Hz, 5 interleaved rounds, best times
-      clarity analyze (full pipeline):        32.7 ms wall    32.7 ms CPU
-      NeuroKit2 ecg_process, 12 x 1 lead:    849.1 ms wall   849.0 ms CPU
-      speed ratio: 25.9x wall, 25.9x CPU (per-round wall ratios 23.5-31.2x; target >= 20x)
+      clarity analyze (full pipeline):        44.0 ms wall    44.0 ms CPU
+      NeuroKit2 ecg_process, 12 x 1 lead:   1204.3 ms wall  1204.2 ms CPU
+      speed ratio: 27.4x wall, 27.4x CPU (per-round wall ratios 26.7-36.1x; target >= 20x)
     Holter stream (2 leads, 360 Hz, MIT-BIH DS1 tiled, 10 s chunks, 60 s windows):
-       24.0 h: peak traced memory    4.7 MB (whole signal as float32 would be   248.8 MB); 109959 beats,
-               HR 76.4 bpm, SDNN 180 ms, PVC 7407, 95 s
+       24.0 h: peak traced memory    4.7 MB (whole signal as float32 would be   248.8 MB); 109985 beats,
+               HR 76.4 bpm, SDNN 180 ms, PVC 7423, 140 s
         (0.5 h and 2 h: 4.6 MB)
+
+2026-12-06, third session (after the low-QRS-contrast quality check and the cached filter
+designs): 32.7 ms against 849.1 ms (25.9x), 24 h in 95 s, 4.7 MB.
 
 The quality check first cost 3-5 ms per record (39.1-42.9 ms, 19.4-21.6x on this machine in the
 same session); designing the Butterworth filters once per band and rate

@@ -112,6 +112,26 @@ def test_premature_ventricular_beats_are_detected() -> None:
     assert _score(found.indices, ecg.r_idx, 360.0, 0.05)[:2] == (0, 0)
 
 
+def test_small_premature_beats_in_a_clean_record_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    # wide premature beats 40 % the size of the others, 40 % of the cycle early, each followed
+    # by a full cycle (aberrated atrial premature beats): ectopy, not noise, in a clean record
+    fs, rr_s = 360.0, 1.2
+    base = synthetic_ecg(fs, 40.0, hr_bpm=60.0 / rr_s, seed=12)
+    t = np.arange(base.ecg_mv.size) / fs
+    x, truth = base.ecg_mv.copy(), list(base.r_idx)
+    for r in base.r_idx[4:-2:5]:
+        at = r / fs + 0.4 * rr_s
+        for amp, offset, width in NORMAL_WAVES[1:4]:
+            x += 0.4 * amp * np.exp(-0.5 * ((t - at - offset) / (1.6 * width)) ** 2)
+        truth.append(round(at * fs))
+    truth_idx = np.sort(np.asarray(truth, dtype=np.int64))
+    assert _score(detect_r_peaks(x, fs).indices, truth_idx, fs, 0.05)[:2] == (0, 0)
+    # the same beats under the full rhythm cost of noisy stretches are given up
+    monkeypatch.setattr(importlib.import_module("clarity.ecg.signal.peaks._tracking"),
+                        "PREMATURE_WEIGHT", 1.0)  # fmt: skip
+    assert _score(detect_r_peaks(x, fs).indices, truth_idx, fs, 0.05)[0] > 0
+
+
 def test_paced_beats_with_pacing_spikes() -> None:
     fs = 1000.0
     ecg = synthetic_ecg(fs, 30.0, seed=6)
@@ -285,6 +305,16 @@ def test_mitdb_records_first_five_minutes(name: str) -> None:
     missed, extra, _ = _score(found, truth, fs, 0.15)
     assert missed <= 0.005 * truth.size + 1
     assert extra <= 0.005 * truth.size + 1
+
+
+@pytest.mark.realdata
+def test_mitdb_aberrated_atrial_premature_beats_are_found() -> None:
+    # record 201, 720-800 s: three aberrated atrial premature beats (740, 755, 777 s), small and
+    # wide, 0.55 s after a sinus beat and followed by a long cycle
+    signals, truth, fs = _mitdb("201", 800.0)
+    lo = int(720 * fs)
+    found = detect_r_peaks(signals[0, lo:], fs).indices
+    assert _score(found, truth[truth >= lo] - lo, fs, 0.15)[:2] == (0, 0)
 
 
 @pytest.mark.realdata

@@ -133,7 +133,7 @@ def _decide_tracking(
     qrs = cand[first]
     level = background(enh.envelope, qrs, cand, fs)
     peaks = background(enh.envelope, qrs, cand, fs, NOISE_PEAK_QUANTILE)
-    first_score, _ = evidence(cand, h, first, level)
+    first_score, _, _ = evidence(cand, h, first, level)
     templates = first[first_score[first] >= TEMPLATE_EVIDENCE]
     matched = match(shapes(enh.band, shape, enh.weights, cand, fs), templates)
     return track(cand, h, sl, first, fs, background=level, noise_peaks=peaks, match=matched)
