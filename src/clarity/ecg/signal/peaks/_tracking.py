@@ -53,10 +53,11 @@ beats of MIT-BIH record 201: a quarter of the normal QRS slope, 40 % of the cycl
 not pay even once. Where the noise gate is 0 the cost of an interval shorter than the local RR
 is weighed by ``PREMATURE_WEIGHT = 0.7``, rising linearly to the full weight at a gate of
 ``PREMATURE_GATE = 0.2`` (noise bursts within about 5.7 times of the QRS level) and above.
-Chosen on bench_rpeaks.py among 0.7-0.85 and gate bounds 0.2-1: clean DS1 misses 86 -> 79 (201:
-20 -> 13), errors at 12 dB 153 -> 144, on two leads in every row; single-lead noise about even
-(em 6 dB 730 -> 741 errors, ma 6 dB 278 -> 278). Without the gate (0.85 everywhere) em 6 dB rose
-to 881.
+Chosen on bench_rpeaks.py among weights 0.7-0.85 and gate bounds 0.1-1 (bounds 0.1-0.3 within
+ten errors of each other on every row). Against the full weight everywhere: clean DS1 misses
+86 -> 79 (201: 20 -> 13), errors at 12 dB 153 -> 144, fewer errors on two leads in every row;
+single-lead noise about even (em 6 dB 730 -> 741 errors, ma 6 dB 278 -> 278). Without the gate
+(0.85 everywhere) em 6 dB rose to 881.
 
 The local levels come from a first adaptive-threshold pass (``_threshold``); the local RR from
 its beats, then twice from the tracked beats themselves, as an evidence-weighted median so that
