@@ -10,6 +10,7 @@ from clarity.ecg.errors import InvalidSignal, SignalTooShort
 from clarity.ecg.signal.quality import assess_quality
 from clarity.ecg.waveform import Waveform
 from tests.ecg.signal.synthetic_12lead import Spec, synthesize
+from tests.ecg.signal.synthetic_beats import synthetic_ecg
 from tests.realdata import shared_data
 
 
@@ -116,6 +117,32 @@ def test_a_nearly_isoelectric_qrs_is_not_low_contrast_noise() -> None:
     assert not assess_quality(w).lead("aVL").issues
     small = np.array(w.lead("II")) * 0.05
     assert not assess_quality(_replace(w, "II", small)).lead("II").issues
+
+
+def test_fast_rhythms_are_not_taken_for_noise() -> None:
+    # the same 15 µV of white noise at 60 and up to 210 bpm: at fast rates most 200 ms windows
+    # hold a piece of a QRS complex, whose own high frequencies are not noise
+    rng = np.random.default_rng(0)
+    floors = []
+    for hr_bpm in (60.0, 150.0, 180.0, 210.0):
+        ecg = synthetic_ecg(500.0, 10.0, hr_bpm=hr_bpm, seed=3)
+        x = ecg.ecg_mv + rng.normal(0.0, 0.015, ecg.ecg_mv.size)
+        lq = assess_quality(Waveform(x[None, :].astype(np.float32), 500.0, ("II",))).lead("II")
+        assert _kinds(lq).get("noise") in (None, "mild")
+        floors.append(lq.noise_uv)
+    assert 8.0 <= floors[0] <= 14.0  # about 11 µV of the white noise lies at 20-150 Hz
+    assert max(floors[1:]) <= 2.0 * floors[0]
+
+
+@pytest.mark.realdata
+def test_a_real_supraventricular_tachycardia_is_not_graded_noisy() -> None:
+    # MIT-BIH 209 at 600-610 s: 156 bpm, clean; its MLII noise floor measured 74 µV (marked)
+    # when the windows between the complexes were not told apart
+    wfdb = pytest.importorskip("wfdb")
+    rec = wfdb.rdrecord(str(shared_data("mitdb") / "209"), sampfrom=216_000, sampto=219_600)
+    q = assess_quality(Waveform(rec.p_signal.T.astype(np.float32), 360.0, ("II", "V1")))
+    assert q.lead("II").noise_uv < 40.0
+    assert q.grade in ("excellent", "good")
 
 
 def test_baseline_wander() -> None:

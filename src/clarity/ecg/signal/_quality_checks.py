@@ -43,6 +43,7 @@ MAX_PTP_MV = 10.0
 NOISE_BAND_HZ = (20.0, 150.0)  # above P/T content, where muscle noise lives
 NOISE_WINDOW_S = 0.2
 NOISE_LIMITS_UV = (20.0, 40.0, 100.0)  # mild, marked, unusable (RMS)
+_MIN_QUIET_WINDOWS = 3
 WANDER_CUTOFF_HZ = 0.5
 WANDER_LIMITS_MV = (0.6, 1.5)  # mild, marked (peak-to-peak)
 POWERLINE_LIMITS_UV = (20.0, 150.0)  # mild, marked (sinusoid amplitude)
@@ -94,7 +95,8 @@ class _Views:
 def measure_all(x: FloatArray, fs: float) -> Metrics:
     """Run every check on ``x`` (n_leads, n_samples), mV, sampled at ``fs`` Hz."""
     views, spectrum = _views(x, fs)
-    noise = _noise_floor_uv(views)
+    complexes = _complexes(views)
+    noise = _noise_floor_uv(views, complexes)
     wander = np.ptp(views.baseline, axis=1)
     mains = _powerline_uv(spectrum, x.shape[1], fs)
     lead_off = _lead_off(views)
@@ -124,7 +126,7 @@ def measure_all(x: FloatArray, fs: float) -> Metrics:
             words=_mains_words,
             off=off,
         ),
-        _low_contrast(views, silent),
+        _low_contrast(views, complexes, silent),
     ]
     return Metrics(issues, noise, wander, mains)
 
@@ -266,23 +268,23 @@ def _window_rms(view: FloatArray, fs: float) -> FloatArray:
     return rms
 
 
-def _noise_floor_uv(v: _Views) -> FloatArray:
-    rms = _window_rms(v.hf, v.fs)
-    return np.asarray(np.percentile(rms, 20, axis=1) * 1000.0, dtype=np.float64)
+@dataclass(frozen=True)
+class _Complexes:
+    """Where the QRS complexes are in each lead, from its QRS-band slope envelope.
 
-
-def qrs_contrast(v: _Views) -> tuple[FloatArray, FloatArray]:
-    """Per lead: how far the QRS complexes stand above the rest of the QRS band, and the QRS-band
-    level in µV (median RMS over ``NOISE_WINDOW_S``).
-
-    The contrast is the QRS level of the slope envelope (its 98th percentile) over the envelope's
-    median between the complexes (more than half ``ENVELOPE_S`` from where the envelope exceeds
-    ``QRS_PEAK_FRACTION`` of that level), in ``CONTRAST_WINDOW_S`` windows, of which the lower
-    quartile is kept: a burst of artefact louder than the QRS complexes takes over the 98th
-    percentile of its windows and leaves them with a low contrast. About 2 for noise alone, 10
-    to 100 in a readable ECG at any heart rate. The envelope (a 100 ms moving RMS) is read at
-    100 Hz.
+    The envelope (a 100 ms moving RMS) is read every ``step`` samples (100 Hz) and cut into
+    ``CONTRAST_WINDOW_S`` windows, (leads, windows, span); ``level`` is each window's QRS level
+    (98th percentile) and ``near`` marks the envelope samples within half ``ENVELOPE_S`` of where
+    it exceeds ``QRS_PEAK_FRACTION`` of that level.
     """
+
+    step: int
+    windows: FloatArray
+    level: FloatArray
+    near: BoolArray
+
+
+def _complexes(v: _Views) -> _Complexes:
     slope = np.abs(np.gradient(v.qrs, axis=1)) * v.fs
     width = max(1, round(ENVELOPE_S * v.fs))
     step = max(1, int(v.fs / 100.0))
@@ -292,6 +294,43 @@ def qrs_contrast(v: _Views) -> tuple[FloatArray, FloatArray]:
     windows = envelope[:, : n // span * span].reshape(n_leads, n // span, span)
     level = np.quantile(windows, 0.98, axis=2, keepdims=True)
     near = maximum_filter1d(windows > QRS_PEAK_FRACTION * level, (width // step) + 1, axis=2)
+    return _Complexes(step, windows, level, near)
+
+
+def _noise_floor_uv(v: _Views, c: _Complexes) -> FloatArray:
+    """The 20th percentile of the 20-150 Hz RMS over ``NOISE_WINDOW_S`` windows, counting only
+    the samples between the QRS complexes (whose own high-frequency content is not noise: at
+    fast rates most windows hold a piece of one) and only windows at least half made of them;
+    a lead with fewer than ``_MIN_QUIET_WINDOWS`` such windows falls back on all its windows."""
+    window = max(1, int(NOISE_WINDOW_S * v.fs))
+    n_leads = v.hf.shape[0]
+    quiet = np.repeat(~c.near.reshape(n_leads, -1), c.step, axis=1)
+    usable = min(quiet.shape[1], v.hf.shape[1]) // window * window
+    power = (v.hf[:, :usable] ** 2).reshape(n_leads, -1, window)
+    counted = quiet[:, :usable].reshape(n_leads, -1, window)
+    count = counted.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rms = np.sqrt((power * counted).sum(axis=2) / count)
+    rms = np.where(count >= window / 2, rms, np.nan)
+    enough = np.sum(np.isfinite(rms), axis=1) >= _MIN_QUIET_WINDOWS
+    all_windows = np.percentile(_window_rms(v.hf, v.fs), 20, axis=1)
+    quiet_floor = np.nanpercentile(np.where(enough[:, None], rms, 0.0), 20, axis=1)
+    floor = np.where(enough, quiet_floor, all_windows)
+    return np.asarray(floor * 1000.0, dtype=np.float64)
+
+
+def qrs_contrast(v: _Views, c: _Complexes) -> tuple[FloatArray, FloatArray]:
+    """Per lead: how far the QRS complexes stand above the rest of the QRS band, and the QRS-band
+    level in µV (median RMS over ``NOISE_WINDOW_S``).
+
+    The contrast is the QRS level of the slope envelope (its 98th percentile) over the envelope's
+    median between the complexes (``_Complexes``), in ``CONTRAST_WINDOW_S`` windows, of which
+    the lower quartile is kept: a burst of artefact louder than the QRS complexes takes over the
+    98th percentile of its windows and leaves them with a low contrast. About 2 for noise alone,
+    10 to 100 in a readable ECG at any heart rate.
+    """
+    windows, level, near = c.windows, c.level, c.near
+    span = windows.shape[2]
     enough = (~near).sum(axis=2, keepdims=True) >= 0.1 * span
     between = np.where(near & enough, np.nan, windows)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -302,10 +341,10 @@ def qrs_contrast(v: _Views) -> tuple[FloatArray, FloatArray]:
     return np.asarray(contrast, dtype=np.float64), np.asarray(level_uv, dtype=np.float64)
 
 
-def _low_contrast(v: _Views, silent: list[bool]) -> list[Issue | None]:
+def _low_contrast(v: _Views, c: _Complexes, silent: list[bool]) -> list[Issue | None]:
     """Leads whose QRS complexes stand out too little from what lies between them in the QRS band
     (not for leads that are off or flat: no QRS is there to stand out)."""
-    contrast, level_uv = qrs_contrast(v)
+    contrast, level_uv = qrs_contrast(v, c)
     out: list[Issue | None] = []
     for value, level, is_silent in zip(contrast.tolist(), level_uv.tolist(), silent, strict=True):
         if is_silent or value >= QRS_CONTRAST_LIMIT or level <= QRS_BAND_FLOOR_UV:

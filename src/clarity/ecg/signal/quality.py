@@ -9,8 +9,10 @@ Every lead is checked for seven problems, all measured on the raw (uncleaned) sa
 * **saturation**: plateaus of identical samples at the lead's extreme values (amplifier or ADC
   clipping), or an implausible amplitude (> 10 mV peak-to-peak);
 * **high-frequency noise**: the noise floor at 20-150 Hz (muscle tremor, electrode noise), above
-  the P and T waves, taken as the 20th percentile of the RMS over 200 ms windows so that the QRS
-  complexes do not count as noise;
+  the P and T waves, taken as the 20th percentile of the RMS over 200 ms windows of the samples
+  between the QRS complexes (found on the QRS-band envelope), so that the complexes' own high
+  frequencies do not count as noise at any heart rate (with all samples, a clean tachycardia at
+  150-210 bpm measured 2.5-3.7 times the noise of the same signal at 60 bpm);
 * **baseline wander**: peak-to-peak excursion of the content below 0.5 Hz (respiration, motion);
 * **powerline interference**: the amplitude of a 50 or 60 Hz sinusoid standing above the
   neighbouring spectrum;
