@@ -116,7 +116,11 @@ with the template as V without a timing test, V Se 85.1 %, +P 91.0 %, but AF tim
 90.2 % (AF beats of 203 became V); leaving the intervals next to S beats out of the AF
 irregularity as those next to V beats are, AF time Se 91.7 %, +P 84.4 %. Record 108's false AF
 is a truly irregular sinus rhythm with long cycles (up to 1.7 s): the RR intervals alone cannot
-tell it, and this path has no P waves.
+tell it, and this path has no P waves. Tried and not adopted (2026-12-07): abnormal beats
+premature against the sinus RR (not only the local median) as V, since 208's missed V beats
+(259, most in irregular stretches) are neither premature against the local median nor followed
+by a pause: V Se 80.7-81.8 % (limits 0.8-0.9) but S Se 66.9 -> 46.4 % (aberrated and slightly
+different atrial premature beats became V) and AF time Se 90.3-92.1 %.
 """
 
 from __future__ import annotations
