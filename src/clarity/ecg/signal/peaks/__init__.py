@@ -10,7 +10,7 @@ R peak (the dominant QRS deflection). Methods:
     candidate's evidence against the regularity of the rhythm; in noise (QRS less than seven
     times the envelope background between complexes) the evidence of tall peaks counts less,
     and where noise bursts come near QRS height a peak must also match the shape of the beats
-    around it.
+    around it; where there is no noise a premature beat costs less (ectopy is common).
 ``"threshold"``
     The same envelope with adaptive-threshold decisions only: Pan-Tompkins signal/noise levels
     and search-back, Hamilton-Tompkins rules (refractory period, T-wave slope test, larger-peak
