@@ -205,3 +205,18 @@ def test_ludb_records_are_mostly_good_and_noise_lowers_the_grade() -> None:
         )
         assert assess_quality(Waveform(noisy, w.fs, w.leads)).score < clean.score
     assert sum(g in ("excellent", "good") for g in grades) >= 19
+
+
+def test_percentile_of_the_valid_windows_matches_numpy() -> None:
+    from clarity.ecg.signal._quality_checks import _percentile_of_valid
+
+    rng = np.random.default_rng(5)
+    values = rng.random((40, 17))
+    valid = rng.random((40, 17)) < 0.6
+    valid[0] = False
+    valid[1] = np.arange(17) == 3
+    got = _percentile_of_valid(values, valid, 20.0)
+    expected = [
+        np.percentile(v[m], 20.0) if m.any() else np.nan for v, m in zip(values, valid, strict=True)
+    ]
+    np.testing.assert_allclose(got, expected)

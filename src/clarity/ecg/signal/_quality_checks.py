@@ -309,14 +309,27 @@ def _noise_floor_uv(v: _Views, c: _Complexes) -> FloatArray:
     power = (v.hf[:, :usable] ** 2).reshape(n_leads, -1, window)
     counted = quiet[:, :usable].reshape(n_leads, -1, window)
     count = counted.sum(axis=2)
+    valid = count >= window / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         rms = np.sqrt((power * counted).sum(axis=2) / count)
-    rms = np.where(count >= window / 2, rms, np.nan)
-    enough = np.sum(np.isfinite(rms), axis=1) >= _MIN_QUIET_WINDOWS
+    enough = valid.sum(axis=1) >= _MIN_QUIET_WINDOWS
     all_windows = np.percentile(_window_rms(v.hf, v.fs), 20, axis=1)
-    quiet_floor = np.nanpercentile(np.where(enough[:, None], rms, 0.0), 20, axis=1)
-    floor = np.where(enough, quiet_floor, all_windows)
+    floor = np.where(enough, _percentile_of_valid(rms, valid, 20.0), all_windows)
     return np.asarray(floor * 1000.0, dtype=np.float64)
+
+
+def _percentile_of_valid(values: FloatArray, valid: BoolArray, q: float) -> FloatArray:
+    """Per row, the ``q``-th percentile (linear, as ``np.percentile``) of its valid values; NaN
+    for a row without any (``np.nanpercentile`` does the same at a millisecond per call)."""
+    ordered = np.sort(np.where(valid, values, np.inf), axis=1)
+    count = valid.sum(axis=1)
+    position = q / 100.0 * np.maximum(count - 1, 0)
+    lo = np.floor(position).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(count - 1, 0))
+    rows = np.arange(values.shape[0])
+    with np.errstate(invalid="ignore"):
+        out = ordered[rows, lo] + (position - lo) * (ordered[rows, hi] - ordered[rows, lo])
+    return np.where(count > 0, out, np.nan)
 
 
 def qrs_contrast(v: _Views, c: _Complexes) -> tuple[FloatArray, FloatArray]:
