@@ -40,6 +40,11 @@ chunk, 700 failed on p99 259 ms)::
     binary / naive stored bytes per sample: 0.189x
     json / naive stored bytes per sample: 0.189x
 
+On 2026-12-07 the machine was about twice as slow (bench_speed's NeuroKit2 peer took 1.4-1.7
+times as long as the day before): ``--modes analysis`` sustained 200 devices, both with the code
+of that day (21.2 ms server CPU per chunk, p99 43.4 ms) and, run just before it, with the code
+of 2026-12-06 (22.1 ms, p99 47.9 ms), so the day's signal changes cost nothing measurable here.
+
 Every step stored and read back every acknowledged sample exactly. The first failed steps:
 binary 1600 (p99 747 ms), JSON 800 (p99 3.8 s, one device late), analysis 600 (the live analysis
 trailed the uploads by 5.6 s; at 500 it caught up 3.1 s after the last chunk, at 400 in 1.0 s),
