@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ IssueKind = Literal[
 ]
 Severity = Literal["mild", "marked", "unusable"]
 BoolArray = npt.NDArray[np.bool_]
+_Item = TypeVar("_Item", bound=np.generic)
 ComplexArray = npt.NDArray[np.complex128]
 
 FLAT_PTP_MV = 0.05
@@ -259,12 +260,16 @@ def _clipped_samples(lead: FloatArray, min_run: int) -> tuple[int, int, int]:
     return total, count, longest
 
 
+def _blocks(a: npt.NDArray[_Item], fs: float) -> npt.NDArray[_Item]:
+    """``a`` (leads, n) cut into consecutive ``NOISE_WINDOW_S`` windows: (leads, windows, window)."""
+    window = max(1, int(NOISE_WINDOW_S * fs))
+    n_windows = max(1, a.shape[1] // window)
+    return a[:, : n_windows * window].reshape(a.shape[0], n_windows, -1)
+
+
 def _window_rms(view: FloatArray, fs: float) -> FloatArray:
     """RMS of each lead of ``view`` over consecutive ``NOISE_WINDOW_S`` windows: (leads, windows)."""
-    window = max(1, int(NOISE_WINDOW_S * fs))
-    n_windows = max(1, view.shape[1] // window)
-    blocks = view[:, : n_windows * window].reshape(view.shape[0], n_windows, -1)
-    rms: FloatArray = np.sqrt(np.mean(blocks**2, axis=2))
+    rms: FloatArray = np.sqrt(np.mean(_blocks(view, fs) ** 2, axis=2))
     return rms
 
 
@@ -302,14 +307,12 @@ def _noise_floor_uv(v: _Views, c: _Complexes) -> FloatArray:
     the samples between the QRS complexes (whose own high-frequency content is not noise: at
     fast rates most windows hold a piece of one) and only windows at least half made of them;
     a lead with fewer than ``_MIN_QUIET_WINDOWS`` such windows falls back on all its windows."""
-    window = max(1, int(NOISE_WINDOW_S * v.fs))
-    n_leads = v.hf.shape[0]
-    quiet = np.repeat(~c.near.reshape(n_leads, -1), c.step, axis=1)
-    usable = min(quiet.shape[1], v.hf.shape[1]) // window * window
-    power = (v.hf[:, :usable] ** 2).reshape(n_leads, -1, window)
-    counted = quiet[:, :usable].reshape(n_leads, -1, window)
+    quiet = np.repeat(~c.near.reshape(v.hf.shape[0], -1), c.step, axis=1)
+    span = min(quiet.shape[1], v.hf.shape[1])
+    power = _blocks(v.hf[:, :span] ** 2, v.fs)
+    counted = _blocks(quiet[:, :span], v.fs)
     count = counted.sum(axis=2)
-    valid = count >= window / 2
+    valid = count >= counted.shape[2] / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         rms = np.sqrt((power * counted).sum(axis=2) / count)
     enough = valid.sum(axis=1) >= _MIN_QUIET_WINDOWS
