@@ -105,6 +105,7 @@ class _Results:
     r_idx: list[int] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     rr_valid: list[bool] = field(default_factory=list)
+    p_lock: list[float] = field(default_factory=list)
     rates: list[alerts.WindowRate] = field(default_factory=list)
     metrics: list[MetricSample] = field(default_factory=list)
 
@@ -126,6 +127,7 @@ def analyze_step(db: Session, runtime: Runtime, recording_id: str) -> bool:
         np.asarray(results.labels, dtype=str),
         fs=clock.fs,
         rr_valid=np.asarray(results.rr_valid, dtype=bool),
+        p_lock=np.asarray(results.p_lock, dtype=np.float64),
         final=plan.final,
     )
     new_idx = plan.windows[-1][1] if plan.windows else plan.cursor_idx
@@ -249,6 +251,7 @@ def _account(
     results.r_idx += r_idx.tolist()
     results.labels += beats.labels.tolist()
     results.rr_valid += valid.tolist()
+    results.p_lock += beats.p_lock.tolist()
     longest = _longest(r_idx, rr_s, clock.fs)
     results.rates.append(alerts.WindowRate(window[0], _round(rate), longest))
     results.metrics.append(_metric(recording_id, beats, window, rate, rr_s, clock))

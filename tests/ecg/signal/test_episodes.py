@@ -79,6 +79,23 @@ def test_sinus_arrhythmia_and_bigeminy_are_not_af() -> None:
     assert state.pvc_count == 200
 
 
+def test_irregular_rhythm_with_locked_p_waves_is_not_af() -> None:
+    rr = np.concatenate([sinus(60), fibrillation(200, seed=11), sinus(60)])
+    r_idx, labels = beats_from_rr(rr)
+
+    def af(lock: npt.NDArray[np.float64] | None) -> list[Episode]:
+        found = detect_episodes(r_idx, labels, FS, p_lock=lock)
+        return [e for e in found if e.kind == "atrial_fibrillation"]
+
+    assert af(np.full(r_idx.size, 0.9)) == []  # the same wave before every QRS
+    assert len(af(np.full(r_idx.size, 0.05))) == 1
+    assert af(np.full(r_idx.size, np.nan)) == af(None) and len(af(None)) == 1  # unknown
+    # a few locked beats among the fibrillation (the median decides) do not veto it
+    assert len(af(np.where(np.arange(r_idx.size) % 3 == 0, 0.9, 0.1))) == 1
+    with pytest.raises(ValueError, match="same length"):
+        detect_episodes(r_idx, labels, FS, p_lock=np.zeros(3))
+
+
 def test_premature_labels_inside_af_are_not_pacs() -> None:
     rr = fibrillation(300, seed=5)
     labels = "".join("S" if k > 0 and rr[k - 1] < 0.55 else "N" for k in range(301))
@@ -122,8 +139,10 @@ def test_streaming_in_any_pieces_equals_batch() -> None:
     )
     labels = "N" * 312 + "VVVV" + "N" * 80
     r_idx, names = beats_from_rr(rr, labels)
-    batch = detect_episodes(r_idx, names, FS)
     rng = np.random.default_rng(7)
+    lock = np.where(np.arange(r_idx.size) < 180, 0.1, 0.9)  # AF locked from its middle on
+    lock[rng.choice(r_idx.size, 40)] = np.nan
+    batch = detect_episodes(r_idx, names, FS, p_lock=lock)
     for _ in range(3):
         state: TrackerState | None = None
         ended: list[Episode] = []
@@ -131,12 +150,29 @@ def test_streaming_in_any_pieces_equals_batch() -> None:
         for lo, hi in zip([0, *cuts], [*cuts, r_idx.size], strict=True):
             restored = TrackerState.from_json(state.to_json()) if state else None
             state, updates = advance(
-                restored, r_idx[lo:hi], names[lo:hi], fs=FS, final=hi == r_idx.size
+                restored,
+                r_idx[lo:hi],
+                names[lo:hi],
+                fs=FS,
+                p_lock=lock[lo:hi],
+                final=hi == r_idx.size,
             )
             ended += [u.episode for u in updates if u.phase == "end"]
         assert ended == batch
     found = kinds(batch)  # fast stretches of the AF are tachycardia runs too
     assert found["atrial_fibrillation"] == found["pause"] == found["ventricular_run"] == 1
+
+
+def test_a_tracker_saved_before_the_p_wave_lock_still_advances() -> None:
+    rr = np.concatenate([sinus(60), fibrillation(120, seed=8)])
+    r_idx, labels = beats_from_rr(rr)
+    state, _ = advance(None, r_idx[:100], labels[:100], fs=FS)
+    saved = state.to_json()
+    del saved["p_lock"]
+    restored = TrackerState.from_json(saved)
+    assert restored.p_lock == (None,) * len(restored.r_idx)
+    _, updates = advance(restored, r_idx[100:], labels[100:], fs=FS, final=True)
+    assert any(u.episode.kind == "atrial_fibrillation" for u in updates)
 
 
 def test_onset_comes_before_the_end_and_marks_the_episode_ongoing() -> None:

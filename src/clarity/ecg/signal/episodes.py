@@ -8,6 +8,10 @@ the beats it needs have arrived, or until ``final``.
 * **Atrial fibrillation**: the RR intervals in a window of 32 beats centred on the beat (those
   next to a ventricular beat left out) are irregular by both the coefficient of sample entropy
   (COSEn > −1.4, Lake and Moorman 2011) and the normalised RMSSD (> 0.1, Dash et al. 2009).
+  AF also has no P waves: where the beats come with their P-wave lock
+  (``clarity.ecg.signal.p_lock``), a window whose median lock is at least 0.5 (the same wave
+  before every QRS: an irregular sinus rhythm, frequent atrial ectopy) is not AF; without the
+  lock, or where no beat of the window could be judged, the RR test decides alone.
   Detections less than 8 beats apart merge; an episode lasts at least 30 s, the duration that
   defines clinical AF (Hindricks et al. 2021). Premature supraventricular labels inside AF are
   the irregular rhythm itself, not ectopy, and do not count as PACs.
@@ -39,6 +43,7 @@ import numpy.typing as npt
 
 from clarity.ecg.signal import _irregularity
 from clarity.ecg.signal._runs import Run, RunRules, close_run, step_run
+from clarity.ecg.signal.p_lock import LOCKED
 from clarity.ecg.signal.validate import FloatArray, IndexArray, check_fs
 
 EpisodeKind = Literal[
@@ -74,6 +79,7 @@ class EpisodeLimits:
     af_half_window_beats: int = 16
     af_cosen: float = -1.4
     af_nrmssd: float = 0.1
+    af_p_lock: float = LOCKED
     af_min_s: float = 30.0
     af_merge_beats: int = 8
 
@@ -133,6 +139,7 @@ class TrackerState:
     labels: str = ""
     rr_s: tuple[float | None, ...] = ()
     rr_af_s: tuple[float | None, ...] = ()
+    p_lock: tuple[float | None, ...] = ()
     runs: tuple[tuple[EpisodeKind, Run], ...] = ()
     counts: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
     finished: bool = False
@@ -146,6 +153,7 @@ class TrackerState:
             "labels": self.labels,
             "rr_s": list(self.rr_s),
             "rr_af_s": list(self.rr_af_s),
+            "p_lock": list(self.p_lock),
             "runs": [[kind, run.to_json()] for kind, run in self.runs],
             "counts": list(self.counts),
             "finished": self.finished,
@@ -155,15 +163,18 @@ class TrackerState:
     def from_json(cls, data: dict[str, object]) -> TrackerState:
         runs = data.get("runs") or []
         counts = data.get("counts") or [0] * 5
-        assert isinstance(runs, list) and isinstance(counts, list)
+        r_idx = tuple(int(v) for v in data["r_idx"])  # type: ignore[attr-defined]  # JSON list
+        p_lock = data.get("p_lock") or [None] * len(r_idx)  # states saved before the lock
+        assert isinstance(runs, list) and isinstance(counts, list) and isinstance(p_lock, list)
         return cls(
             fs=float(data["fs"]),  # type: ignore[arg-type]  # JSON numbers
             buffer_pos=int(data["buffer_pos"]),  # type: ignore[call-overload]  # JSON numbers
             decided_pos=int(data["decided_pos"]),  # type: ignore[call-overload]  # JSON numbers
-            r_idx=tuple(int(v) for v in data["r_idx"]),  # type: ignore[attr-defined]  # JSON list
+            r_idx=r_idx,
             labels=str(data["labels"]),
             rr_s=tuple(data["rr_s"]),  # type: ignore[arg-type]  # JSON list of float | None
             rr_af_s=tuple(data["rr_af_s"]),  # type: ignore[arg-type]  # JSON list of float | None
+            p_lock=tuple(p_lock),
             runs=tuple((kind, Run.from_json(run)) for kind, run in runs),
             counts=(int(counts[0]), int(counts[1]), int(counts[2]), int(counts[3]), int(counts[4])),
             finished=bool(data.get("finished", False)),
@@ -192,6 +203,7 @@ def detect_episodes(
     fs: float,
     *,
     rr_valid: npt.ArrayLike | None = None,
+    p_lock: npt.ArrayLike | None = None,
     limits: EpisodeLimits | None = None,
 ) -> list[Episode]:
     """Every episode in a complete beat sequence.
@@ -202,13 +214,16 @@ def detect_episodes(
     labels : ``N``, ``S`` or ``V`` per beat (anything else counts as ``N``).
     fs : sampling frequency (Hz).
     rr_valid : per beat, whether the interval from the previous beat was measured (default: all).
+    p_lock : per beat, its P-wave lock (``clarity.ecg.signal.p_lock``; NaN or absent: unknown).
     limits : detection limits.
 
     Returns
     -------
     list of Episode, in order of their end.
     """
-    _, updates = advance(None, r_idx, labels, fs=fs, rr_valid=rr_valid, final=True, limits=limits)
+    _, updates = advance(
+        None, r_idx, labels, fs=fs, rr_valid=rr_valid, p_lock=p_lock, final=True, limits=limits
+    )
     return [u.episode for u in updates if u.phase == "end"]
 
 
@@ -219,13 +234,15 @@ def advance(
     *,
     fs: float,
     rr_valid: npt.ArrayLike | None = None,
+    p_lock: npt.ArrayLike | None = None,
     final: bool = False,
     limits: EpisodeLimits | None = None,
 ) -> tuple[TrackerState, list[EpisodeUpdate]]:
     """Add the next beats of a recording; decide every beat whose neighbours are known.
 
     ``rr_valid[k]`` says whether the interval from the beat before (possibly one of an earlier
-    call) to beat ``k`` was measured; the first beat of a recording never has one. With ``final``
+    call) to beat ``k`` was measured; the first beat of a recording never has one. ``p_lock[k]``
+    is beat ``k``'s P-wave lock (NaN, or no ``p_lock``: unknown). With ``final``
     every remaining beat is decided and open episodes end.
     """
     limits = limits or EpisodeLimits()
@@ -233,16 +250,21 @@ def advance(
     state = state or TrackerState(fs=fs)
     if state.finished:
         raise ValueError("this recording's episodes were already finished")
-    state = _append(state, np.asarray(r_idx, dtype=np.int64), labels, rr_valid)
+    state = _append(state, np.asarray(r_idx, dtype=np.int64), labels, rr_valid, p_lock)
     return _decide(state, limits, final=final)
 
 
 def _append(
-    state: TrackerState, r_idx: IndexArray, labels: npt.ArrayLike, valid: npt.ArrayLike | None
+    state: TrackerState,
+    r_idx: IndexArray,
+    labels: npt.ArrayLike,
+    valid: npt.ArrayLike | None,
+    p_lock: npt.ArrayLike | None,
 ) -> TrackerState:
     names = np.asarray(labels, dtype=str)
-    if names.shape != r_idx.shape:
-        raise ValueError("r_idx and labels must have the same length")
+    lock = np.full(r_idx.size, np.nan) if p_lock is None else np.asarray(p_lock, dtype=np.float64)
+    if names.shape != r_idx.shape or lock.shape != r_idx.shape:
+        raise ValueError("r_idx, labels and p_lock must have the same length")
     ok = np.ones(r_idx.size, bool) if valid is None else np.asarray(valid, dtype=bool)
     last_r = state.r_idx[-1] if state.r_idx else None
     last_label = state.labels[-1] if state.labels else ""
@@ -258,6 +280,7 @@ def _append(
         labels=state.labels + "".join(n if n in "NSV" else "N" for n in names),
         rr_s=state.rr_s + _json_floats(rr),
         rr_af_s=state.rr_af_s + _json_floats(rr_af),
+        p_lock=state.p_lock + _json_floats(np.round(lock, 3)),
     )
 
 
@@ -309,9 +332,10 @@ def _flags(
     first: int,
     stop: int,
 ) -> dict[EpisodeKind, BoolArray]:
+    half = limits.af_half_window_beats
     af = _irregularity.irregular_beats(
-        rr_af, first, stop, limits.af_half_window_beats, limits.af_cosen, limits.af_nrmssd
-    )
+        rr_af, first, stop, half, limits.af_cosen, limits.af_nrmssd
+    ) & ~_p_waves_locked(_floats(state.p_lock), first, stop, half, limits.af_p_lock)
     rate = _irregularity.local_rate_bpm(rr, first, stop, limits.rate_half_window_beats)
     labels = np.array(list(state.labels[first:stop]), dtype=str)
     with np.errstate(invalid="ignore"):
@@ -321,6 +345,19 @@ def _flags(
             "tachycardia": rate > limits.tachycardia_bpm,
             "ventricular_run": labels == "V",
         }
+
+
+def _p_waves_locked(
+    p_lock: FloatArray, first: int, stop: int, half: int, limit: float
+) -> BoolArray:
+    """Per beat in ``[first, stop)``: the median P-wave lock of the beats judged in the AF window
+    around it (the ``2 * half`` beats of its RR window) reaches ``limit``."""
+    locked = np.zeros(stop - first, dtype=bool)
+    for offset, p in enumerate(range(first, stop)):
+        window = p_lock[max(0, p - half) : p + half]
+        window = window[~np.isnan(window)]
+        locked[offset] = window.size > 0 and float(np.median(window)) >= limit
+    return locked
 
 
 def _pause(
@@ -408,6 +445,7 @@ def _trim(
         labels=state.labels[cut:],
         rr_s=state.rr_s[cut:],
         rr_af_s=state.rr_af_s[cut:],
+        p_lock=state.p_lock[cut:],
         runs=tuple((kind, runs[kind]) for kind in RUN_KINDS if kind in runs),
         counts=(counts[0], counts[1], counts[2], counts[3], counts[4]),
         finished=final,

@@ -168,7 +168,8 @@ def _beats(state: _State, segment: FloatArray) -> tuple[IndexArray, np.ndarray]:
         state.poor += 1
         state.last_r = None  # do not bridge an RR interval across an unreadable stretch
         return none
-    return detect_and_classify(segment[rows], state.fs)
+    beats = detect_and_classify(segment[rows], state.fs)
+    return beats.r_idx, beats.labels
 
 
 def _add_beats(state: _State, r_abs: IndexArray, labels: np.ndarray) -> None:

@@ -17,7 +17,7 @@ third of what analysing every lead did, with the beats of the leads a clinician 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -56,12 +56,14 @@ class WindowBeats:
     ----------
     r_idx : R-peak indices from the first sample of the recording.
     labels : ``N``, ``S`` or ``V`` per beat.
+    p_lock : P-wave lock per beat (``clarity.ecg.signal.p_lock``), NaN where not judged.
     readable : False when no lead was good enough to look for beats.
     grade : signal quality grade of the window with its context.
     """
 
     r_idx: IndexArray
     labels: StrArray
+    p_lock: FloatArray
     readable: bool
     grade: str
 
@@ -108,16 +110,16 @@ def detect_window_beats(
     unreadable stretch it is still given so that a beat is never counted twice).
     """
     fs = check_fs(fs)
-    none = WindowBeats(np.empty(0, np.int64), np.empty(0, dtype=str), True, "good")
+    none = WindowBeats(np.empty(0, np.int64), np.empty(0, dtype=str), np.empty(0), True, "good")
     if samples.shape[1] < MIN_DETECT_S * fs:
         return none
     rows, grade = _usable_rows(samples, fs, leads)
     if not rows:
-        return WindowBeats(none.r_idx, none.labels, False, grade)
-    peaks, labels = detect_and_classify(samples[rows], fs)
-    absolute = peaks + segment_start_idx
+        return replace(none, readable=False, grade=grade)
+    beats = detect_and_classify(samples[rows], fs)
+    absolute = beats.r_idx + segment_start_idx
     keep = _kept(absolute, window, previous_r_idx, fs)
-    return WindowBeats(absolute[keep], labels[keep], True, grade)
+    return WindowBeats(absolute[keep], beats.labels[keep], beats.p_lock[keep], True, grade)
 
 
 def _usable_rows(samples: FloatArray, fs: float, leads: tuple[str, ...]) -> tuple[list[int], str]:

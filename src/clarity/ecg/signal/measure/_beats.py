@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import warnings
 from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +73,7 @@ from clarity.ecg.signal._irregularity import normalised_rmssd
 from clarity.ecg.signal._template import median_template_correlation
 from clarity.ecg.signal.filters import clean
 from clarity.ecg.signal.hrv import local_median
+from clarity.ecg.signal.p_lock import p_wave_lock
 from clarity.ecg.signal.peaks import detect_r_peaks
 from clarity.ecg.signal.validate import FloatArray, IndexArray
 
@@ -152,12 +154,24 @@ def template_correlation(
     return corr
 
 
-def detect_and_classify(samples: FloatArray, fs: float) -> tuple[IndexArray, StrArray]:
-    """R peaks of the leads ``samples`` (raw, mV, leads × n) and the N/S/V label of each beat,
-    without delineation (QRS widths unknown): the beat stream of long and live recordings."""
+@dataclass(frozen=True)
+class BeatStream:
+    """Beats of a stretch of recording: R peaks, N/S/V labels and the P-wave lock of each
+    (``clarity.ecg.signal.p_lock``; NaN for ventricular beats and where it cannot be judged)."""
+
+    r_idx: IndexArray
+    labels: StrArray
+    p_lock: FloatArray
+
+
+def detect_and_classify(samples: FloatArray, fs: float) -> BeatStream:
+    """R peaks of the leads ``samples`` (raw, mV, leads × n), the N/S/V label and the P-wave lock
+    of each beat, without delineation (QRS widths unknown): the beat stream of long and live
+    recordings."""
     cleaned = np.atleast_2d(clean(samples, fs))
     peaks = np.asarray(detect_r_peaks(cleaned, fs).indices, dtype=np.int64)
-    return peaks, classify_beats(cleaned, fs, peaks, np.full(peaks.size, np.nan))
+    labels = classify_beats(cleaned, fs, peaks, np.full(peaks.size, np.nan))
+    return BeatStream(peaks, labels, p_wave_lock(cleaned, fs, peaks, labels != "V"))
 
 
 def classify_beats(
