@@ -8,6 +8,7 @@ import pytest
 import wfdb
 
 from clarity.ecg.signal.filters import clean
+from clarity.ecg.signal.measure._beats import detect_and_classify
 from clarity.ecg.signal.p_lock import LOCKED, p_wave_lock
 from tests.ecg.signal import mitdb_rhythm
 from tests.ecg.signal.synthetic_beats import NORMAL_WAVES
@@ -98,5 +99,22 @@ def test_real_atrial_fibrillation_against_an_irregular_sinus_rhythm() -> None:
     and 201's own sinus rhythm (1088-1141 s), both of which the RR test alone took for AF."""
     assert _record_lock("201", 0.0, 400.0) < 0.2
     assert _record_lock("203", 150.0, 600.0) < 0.2
-    assert _record_lock("108", 1143.0, 1193.0) > 0.8
-    assert _record_lock("201", 1088.0, 1141.0) > 0.7
+    assert _record_lock("108", 1143.0, 1193.0) > LOCKED
+    assert _record_lock("201", 1088.0, 1141.0) > LOCKED
+
+
+def _ludb_lock(record: int) -> float:
+    """Median lock of a LUDB record's beats on leads II, V1 and V5, as the live path reads them."""
+    signal = wfdb.rdrecord(
+        str(shared_data("ludb", "data", f"{record}.hea").with_suffix(""))
+    ).p_signal
+    beats = detect_and_classify(signal.T[[1, 6, 10]], 500.0)
+    return float(np.nanmedian(beats.p_lock))
+
+
+@pytest.mark.realdata
+def test_ludb_irregular_sinus_rhythms_lock_and_atrial_fibrillations_do_not() -> None:
+    for record in (22, 99, 108, 158):  # sinus arrhythmia, irregular sinus rhythm
+        assert _ludb_lock(record) >= LOCKED, record
+    for record in (38, 44, 51, 110, 112, 129):  # atrial fibrillation
+        assert _ludb_lock(record) < LOCKED, record

@@ -9,7 +9,7 @@ the beats it needs have arrived, or until ``final``.
   next to a ventricular beat left out) are irregular by both the coefficient of sample entropy
   (COSEn > −1.4, Lake and Moorman 2011) and the normalised RMSSD (> 0.1, Dash et al. 2009).
   AF also has no P waves: where the beats come with their P-wave lock
-  (``clarity.ecg.signal.p_lock``), a window whose median lock is at least 0.5 (the same wave
+  (``clarity.ecg.signal.p_lock``), a window whose median lock is at least 0.75 (the same wave
   before every QRS: an irregular sinus rhythm, frequent atrial ectopy) is not AF; without the
   lock, or where no beat of the window could be judged, the RR test decides alone.
   Detections less than 8 beats apart merge; an episode lasts at least 30 s, the duration that
