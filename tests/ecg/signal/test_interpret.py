@@ -47,7 +47,7 @@ def _measurements(leads: dict[str, dict[str, float]] | None = None, **fields: An
         p_axis_deg=50.0, qrs_axis_deg=60.0, t_axis_deg=45.0,
         hrv=Hrv(9, 9, 857.0, 840.0, 870.0, 10.0, 12.0, 0.0),
         premature_atrial_count=0, premature_ventricular_count=0, beat_classes=("N",) * 10,
-        p_wave_fraction=1.0, rr_cv=0.02, rr_nrmssd=0.02, rr_cosen=-2.5,
+        p_wave_fraction=1.0, p_wave_lock=0.95, rr_cv=0.02, rr_nrmssd=0.02, rr_cosen=-2.5,
         atrial_rate_per_min=None, atrial_regularity=None,
         leads=tuple(_lead(n, **leads.get(n, {})) for n in STANDARD_LEADS),
     )  # fmt: skip
@@ -88,6 +88,7 @@ def test_sinus_arrhythmia_needs_more_than_160_ms_spread() -> None:
 
 def test_atrial_fibrillation_needs_unpredictable_rr_and_inconsistent_p() -> None:
     af_rr: dict[str, Any] = {"rr_nrmssd": 0.2, "rr_cosen": -0.5}
+    af_rr["p_wave_lock"] = 0.1
     af = interpret(
         _measurements(p_wave_fraction=0.1, pr_ms=None, premature_atrial_count=3, **af_rr)
     )
@@ -101,6 +102,13 @@ def test_atrial_fibrillation_needs_unpredictable_rr_and_inconsistent_p() -> None
     assert _codes(interpret(_measurements(p_wave_fraction=0.6, **af_rr)))[0] == "AFIB"
     # P waves before nearly every beat: an irregular sinus rhythm, not AF
     assert _codes(interpret(_measurements(p_wave_fraction=0.9, **af_rr)))[0] == "SR"
+    # the same wave before every QRS, though the delineation missed it: not AF either
+    locked = {**af_rr, "p_wave_lock": 0.9}
+    assert "AFIB" not in _codes(interpret(_measurements(p_wave_fraction=0.6, **locked)))
+    assert af[0].values["p_wave_lock"] == 0.1
+    # an unknown lock leaves the decision to the P waves found
+    unknown = {**af_rr, "p_wave_lock": None}
+    assert _codes(interpret(_measurements(p_wave_fraction=0.6, **unknown)))[0] == "AFIB"
     # a repeating pattern (ectopy, low COSEn) or a small spread is not AF
     ectopy = interpret(_measurements(p_wave_fraction=0.1, rr_nrmssd=0.2, rr_cosen=-2.2))
     assert _codes(ectopy)[0] == "NOPW"
@@ -112,7 +120,8 @@ def test_atrial_fibrillation_needs_unpredictable_rr_and_inconsistent_p() -> None
 
 def test_atrial_flutter_needs_regular_atrial_waves_and_no_p_waves() -> None:
     waves: dict[str, Any] = {"atrial_rate_per_min": 280.0, "atrial_regularity": 0.65}
-    irregular: dict[str, Any] = {"rr_nrmssd": 0.2, "rr_cosen": -0.5}  # variable conduction
+    # variable conduction
+    irregular: dict[str, Any] = {"rr_nrmssd": 0.2, "rr_cosen": -0.5, "p_wave_lock": 0.1}
     flutter = interpret(_measurements(p_wave_fraction=0.0, heart_rate_bpm=70.0, **waves))
     assert _codes(flutter)[0] == "AFLT"
     assert flutter[0].values["atrial_rate_per_min"] == 280.0

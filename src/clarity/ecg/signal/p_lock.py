@@ -95,7 +95,9 @@ def _segments(x: FloatArray, r_idx: IndexArray, before: int, after: int, smooth:
     offsets = offsets[: stretch.shape[2]]
     ramp = np.linspace(0.0, 1.0, offsets.size)
     chord = stretch[..., :1] + (stretch[..., -1:] - stretch[..., :1]) * ramp
-    flat: FloatArray = np.transpose(stretch - chord, (1, 0, 2)).reshape(r_idx.size, -1)
+    flat: FloatArray = np.transpose(stretch - chord, (1, 0, 2)).reshape(
+        r_idx.size, x.shape[0] * offsets.size
+    )
     return flat
 
 

@@ -22,6 +22,7 @@ from clarity.ecg.signal.filters import clean
 from clarity.ecg.signal.hrv import hrv_from_rr, nn_mask_from_labels, rr_intervals_ms
 from clarity.ecg.signal.measure import _beats, _global, _leads
 from clarity.ecg.signal.measure._result import BeatClass, LeadMeasurements, Measurements
+from clarity.ecg.signal.p_lock import p_wave_lock
 from clarity.ecg.signal.peaks import detect_r_peaks
 from clarity.ecg.signal.quality import Quality
 from clarity.ecg.signal.validate import FloatArray, IndexArray, as_signal
@@ -90,6 +91,7 @@ def measure(
     leads, axes = _amplitudes(x, waveform.leads, usable, d, dominant)
     cv, nrmssd, entropy = _irregularity(rr, (labels != "V") & whole)
     atrial = _atrial(x, waveform.leads, usable, d)
+    lock = p_wave_lock(x[usable], fs, r_idx, (labels != "V") & whole)
     return Measurements(
         fs=fs,
         duration_s=x.shape[1] / fs,
@@ -112,6 +114,7 @@ def measure(
         premature_ventricular_count=int((labels == "V").sum()),
         beat_classes=tuple(cast(BeatClass, str(label)) for label in labels),
         p_wave_fraction=_global.p_wave_fraction(d, dominant),
+        p_wave_lock=round(float(np.nanmedian(lock)), 3) if np.isfinite(lock).any() else None,
         rr_cv=cv,
         rr_nrmssd=nrmssd,
         rr_cosen=entropy,

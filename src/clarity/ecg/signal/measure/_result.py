@@ -77,6 +77,9 @@ class Measurements:
     beat_classes : N, S or V for every beat.
     p_wave_fraction : fraction (0-1) of the N beats with a P wave (of all beats when none is N):
         a premature atrial beat's P wave often hides in the T wave before it.
+    p_wave_lock : median over the non-ventricular beats of the correlation of the stretch before
+        each QRS with that of its neighbours (``clarity.ecg.signal.p_lock``): near 1 when the
+        same wave comes before every QRS, near 0 in atrial fibrillation. None with too few beats.
     rr_cv : coefficient of variation of the RR intervals touching neither a ventricular beat
         nor a complex cut by the record's ends.
     rr_nrmssd : RMSSD of those intervals over their mean (Dash et al. 2009).
@@ -111,6 +114,7 @@ class Measurements:
     premature_ventricular_count: int
     beat_classes: tuple[BeatClass, ...]
     p_wave_fraction: float | None
+    p_wave_lock: float | None
     rr_cv: float | None
     rr_nrmssd: float | None
     rr_cosen: float | None
