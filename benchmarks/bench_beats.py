@@ -16,15 +16,29 @@ one-second grid.
 No peer: NeuroKit2 has no beat classifier. Run: ``python benchmarks/bench_beats.py [--data PATH]``
 (exits 0 and says so when the data are missing).
 
-Results (2026-12-07, second session, the 22 records; after the P-wave lock)::
+Results (2026-12-07, second session, the 22 records; after opposite complexes on time)::
 
     class  reference   Se %   +P %
-    N          46289   99.4   98.1
-    S            944   66.9   79.5
-    V           3788   79.6   91.8
+    N          46289   99.4   98.2
+    S            944   56.8   76.8
+    V           3788   83.1   91.7
     missed beats: 52
     AF time: Se 93.5 %, +P 97.7 % (2399 s annotated, 2295 s detected); false AF >= 30 s in:
     201 (42 s)
+
+Opposite complexes on time (2026-12-07, second session): in a regular rhythm a beat whose QRS
+and QRS-T both correlate negatively with the dominant templates is V without a timing test
+(``clarity.ecg.signal.measure._beats``). Most missed V beats had an abnormal QRS but were
+neither premature nor followed by a pause: 207's escape rhythm (E beats, +73 found), 124 (+23),
+223 (+24), 109 (+10). V Se 79.6 -> 83.1 %, +P 91.8 -> 91.7 % (N read as V 190 -> 205). S Se
+66.9 -> 56.8 %, +P 79.5 -> 76.8 %: all of it 207's run of 104 supraventricular beats at the end
+of the record, which had been found against "sinus" intervals that were in fact those escape
+beats read as N; with them V, the intervals before the run are unsteady and the run rule does
+not apply. AF time and every bench_interpretation.py row unchanged. The same rule without the
+regularity guard (tried on 2026-12-06) had cost AF time (203's aberrant AF beats became V).
+Tried and not adopted: V for runs of three or more beats unlike the template and alike each
+other, whatever their timing: V Se 83.2 % but +P 83.5 % (124's junctional and 108's beats of
+changed shape became V).
 
 P-wave lock (2026-12-07, second session): AF needs absent P waves as well as irregular RR. Each
 beat's stretch 300-90 ms before the R peak (both leads, smoothed over 30 ms, chord removed) is

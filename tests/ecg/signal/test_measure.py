@@ -198,6 +198,27 @@ def test_interpolated_pvc_and_a_complex_cut_by_the_end_are_not_atrial() -> None:
     assert "".join(labels) == "NNNNNNVNNNNNN"
 
 
+def test_an_opposite_complex_on_time_is_ventricular_in_a_regular_rhythm_only() -> None:
+    fs = 360.0
+    # sinus every 0.9 s; beats 5 and 6 are inverted and wide but on time (escape beats, an
+    # end-diastolic PVC): neither premature nor followed by a pause
+    regular = [(0.5 + 0.9 * k, "V" if k in (5, 6) else "N") for k in range(14)]
+    x = _gaussian_beats(fs, regular, 0.5 + 0.9 * 14)
+    r_idx = np.rint(np.asarray([b for b, _ in regular]) * fs).astype(np.int64)
+    labels = classify_beats(x[None, :], fs, r_idx, np.full(r_idx.size, np.nan))
+    assert "".join(labels) == "NNNNNVVNNNNNNN"
+    # the same shapes in an irregular rhythm (atrial fibrillation with aberrant conduction):
+    # without timing, shape alone does not make them ventricular
+    rr_s = [0.6, 1.1, 0.7, 1.05, 0.9, 0.88, 0.85, 0.62, 1.1, 0.66, 1.0, 0.7, 1.12]
+    times = 0.5 + np.concatenate([[0.0], np.cumsum(rr_s)])
+    irregular = [(float(b), kind) for b, (_, kind) in zip(times, regular, strict=True)]
+    x = _gaussian_beats(fs, irregular, float(times[-1]) + 0.6)
+    r_idx = np.rint(times * fs).astype(np.int64)
+    labels = classify_beats(x[None, :], fs, r_idx, np.full(r_idx.size, np.nan))
+    assert irregular_around(np.diff(r_idx) / fs, np.ones(13, dtype=bool))[4:7].all()
+    assert "".join(labels[5:7]) == "NN"
+
+
 def test_an_early_complex_cut_by_the_record_end_is_neither_pac_nor_nn() -> None:
     # regular sinus at 60 bpm; the record stops 20 ms into a QRS that came 400 ms early
     wf, truth = synthesize(Spec(duration_s=12.0, rr_ms=(1000.0,) * 8 + (600.0, 1000.0, 1000.0)))

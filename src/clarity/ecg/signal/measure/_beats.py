@@ -6,7 +6,12 @@ the threshold HRV editing uses), by more than 10 % for a ventricular one. A vent
 has an **abnormal QRS**: its shape correlates poorly with the dominant template in the usable
 leads, or it is wide (≥ 120 ms and ≥ 40 ms wider than the dominant beats), following the
 morphology-plus-timing logic of Minnesota Code 8-1 (Prineas et al. 2010). An abnormal QRS followed
-by a compensatory pause also counts as ventricular.
+by a compensatory pause also counts as ventricular. Where the rhythm around it is regular, a
+complex whose QRS and QRS-T both correlate negatively with the dominant ones (opposite in shape,
+not merely different) is ventricular whenever it comes: escape beats, accelerated idioventricular
+rhythm and end-diastolic PVCs are not premature (MIT-BIH 207's escape rhythm, 124's and 223's
+late ventricular beats). In an irregular rhythm such complexes are left to the timing rules:
+aberrant conduction in atrial fibrillation changes the QRS as much.
 
 A ventricular beat's abnormal depolarisation also changes its repolarisation (secondary ST-T
 changes), so a beat whose QRS still resembles the dominant one but whose QRS-T complex (−60 to
@@ -81,6 +86,7 @@ from clarity.ecg.signal.validate import FloatArray, IndexArray
 # 0.8 instead of 0.7 found 10-13 points more ventricular beats at 1-3 points of +P on both, and
 # halved the false AF time; the LUDB 12-lead statements did not change
 CORRELATION_LIMIT = 0.8
+OPPOSITE_CORRELATION = 0.0
 ATRIAL_PREMATURITY = 0.8
 VENTRICULAR_PREMATURITY = 0.9
 PAUSE_RATIO = 1.1
@@ -211,7 +217,10 @@ def classify_beats(
         # where the ectopic shape is the majority, its beats as a group end the shorter
         # intervals (_dominant_shape): the local reference RR is theirs, not the sinus one
         timed = (before < VENTRICULAR_PREMATURITY) | (after > PAUSE_RATIO) | (dominant is not None)
-        ventricular = abnormal & timed
+        # a complex opposite to the dominant one, QRS and T alike, is ventricular whenever it
+        # comes: escape beats, accelerated idioventricular rhythm, end-diastolic PVCs
+        opposite = (qrs_corr < OPPOSITE_CORRELATION) & (qrst_corr < OPPOSITE_CORRELATION)
+        ventricular = abnormal & (timed | (opposite & regular))
         # the underlying rhythm: intervals between non-ventricular beats, neither premature nor the
         # return cycle of a premature beat
         premature = ratio < ATRIAL_PREMATURITY
