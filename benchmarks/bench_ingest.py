@@ -44,6 +44,10 @@ On 2026-12-07 the machine was about twice as slow (bench_speed's NeuroKit2 peer 
 times as long as the day before): ``--modes analysis`` sustained 200 devices, both with the code
 of that day (21.2 ms server CPU per chunk, p99 43.4 ms) and, run just before it, with the code
 of 2026-12-06 (22.1 ms, p99 47.9 ms), so the day's signal changes cost nothing measurable here.
+In a second session that day, after the P-wave lock (``clarity.ecg.signal.p_lock``, about
+0.3 ms per 16 s window of three leads) and the opposite-complex rule: 250 devices sustained
+(19.2 ms server CPU per chunk, p99 37.5 ms, caught up 3.6 s after the last chunk); 300 failed
+on the drain (6.8 s).
 
 Every step stored and read back every acknowledged sample exactly. The first failed steps:
 binary 1600 (p99 747 ms), JSON 800 (p99 3.8 s, one device late), analysis 600 (the live analysis

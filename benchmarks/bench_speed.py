@@ -13,19 +13,20 @@
 
 Run: ``python benchmarks/bench_speed.py [--hours 24]``
 
-Results (run on 2026-12-07, shared 2-core machine, slower than the day before: NeuroKit2 took
-1204 ms where it had taken 849 ms)::
+Results (run on 2026-12-07, second session, shared 2-core machine; after the P-wave lock and
+the opposite-complex rule)::
 
     LUDB record 1: 12 leads x 10 s at 500 Hz, 5 interleaved rounds, best times
-      clarity analyze (full pipeline):        44.0 ms wall    44.0 ms CPU
-      NeuroKit2 ecg_process, 12 x 1 lead:   1204.3 ms wall  1204.2 ms CPU
-      speed ratio: 27.4x wall, 27.4x CPU (per-round wall ratios 26.7-36.1x; target >= 20x)
+      clarity analyze (full pipeline):        48.5 ms wall    48.5 ms CPU
+      NeuroKit2 ecg_process, 12 x 1 lead:   1545.5 ms wall  1542.0 ms CPU
+      speed ratio: 31.9x wall, 31.8x CPU (per-round wall ratios 26.1-42.7x; target >= 20x)
     Holter stream (2 leads, 360 Hz, MIT-BIH DS1 tiled, 10 s chunks, 60 s windows):
-       24.0 h: peak traced memory    4.7 MB (whole signal as float32 would be   248.8 MB); 109985 beats,
-               HR 76.4 bpm, SDNN 180 ms, PVC 7423, 140 s
+       24.0 h: peak traced memory    4.7 MB (whole signal as float32 would be   248.8 MB); 110066 beats,
+               HR 76.4 bpm, SDNN 179 ms, PVC 7602, 166 s
         (0.5 h and 2 h: 4.6 MB)
 
-Then, after the noise floor measured between the QRS complexes (quality checks), with
+First session of 2026-12-07 (NeuroKit2 took 1204 ms where it had taken 849 ms the day before):
+44.0 ms against 1204.3 ms (27.4x, per round 26.7-36.1x); 24 h in 4.7 MB, 140 s, PVC 7423. Then, after the noise floor measured between the QRS complexes (quality checks), with
 ``--hours 0.5``: 43.3 ms against 1430.9 ms (33.1x, per round 29.3-36.2x), 0.5 h in 4.6 MB.
 2026-12-06, third session (after the low-QRS-contrast quality check and the cached filter
 designs): 32.7 ms against 849.1 ms (25.9x), 24 h in 95 s, 4.7 MB.

@@ -73,7 +73,9 @@ def test_ventricular_beats_and_beats_without_neighbours_are_not_judged() -> None
     few = p_wave_lock(x[None, :], FS, r_idx[:4], np.ones(4, dtype=bool))
     assert np.isnan(few).all()
     assert p_wave_lock(x[None, :], FS, np.empty(0, np.int64), np.empty(0, bool)).size == 0
-    # no beat judged at all (a window of ventricular beats only)
+    # no lead, or no beat judged at all (a window of ventricular beats only)
+    assert np.isnan(p_wave_lock(x[None, :0], FS, r_idx, np.ones(r_idx.size, bool))).all()
+    assert np.isnan(p_wave_lock(np.empty((0, x.size)), FS, r_idx, np.ones(r_idx.size, bool))).all()
     assert np.isnan(p_wave_lock(x[None, :], FS, r_idx, np.zeros(r_idx.size, bool))).all()
 
 

@@ -69,7 +69,7 @@ def p_wave_lock(x: FloatArray, fs: float, r_idx: IndexArray, judged: BoolArray) 
     """
     lock = np.full(r_idx.size, np.nan)
     before, after = round(WINDOW_S[0] * fs), round(WINDOW_S[1] * fs)
-    if r_idx.size == 0 or x.shape[1] <= 3 * before or before - after < 3:
+    if r_idx.size == 0 or x.shape[0] == 0 or x.shape[1] <= 3 * before or before - after < 3:
         return lock
     valid = judged & (r_idx - before >= 0) & (r_idx < x.shape[1])
     segments = _segments(x, r_idx[valid], before, after, max(1, round(SMOOTH_S * fs)))

@@ -17,9 +17,9 @@ Limits
   before every QRS (the 20 % margin absorbs missed low-amplitude P waves), nor the same wave
   before every QRS: a P-wave lock (``clarity.ecg.signal.p_lock``) of 0.75 or more means a
   wave is locked to the QRS complexes even where the delineation found no P wave (noise, low or
-  notched P waves in an irregular sinus rhythm). On MIT-BIH DS1's 10 s windows this vetoed 12 of
-  the 23 false AF statements outside AF and flutter and none of the 204 true ones (whose locks
-  reach 0.58); on LUDB with 12 leads, AF locks reach 0.65. A regular rhythm with P waves before
+  notched P waves in an irregular sinus rhythm). On MIT-BIH DS1's 10 s windows this vetoed 13 of
+  the 53 false AF statements and none of the 174 true ones; on LUDB no statement changed
+  (``benchmarks/bench_interpretation.py``). A regular rhythm with P waves before
   fewer than half of the beats is a regular rhythm without P waves.
 * Atrial flutter: no P waves before half of the beats or more, and atrial waves between the QRS
   complexes that repeat at 200-350 a minute with an autocorrelation of at least 0.5
