@@ -26,7 +26,8 @@ the opposite-complex rule)::
         (0.5 h and 2 h: 4.6 MB)
 
 First session of 2026-12-07 (NeuroKit2 took 1204 ms where it had taken 849 ms the day before):
-44.0 ms against 1204.3 ms (27.4x, per round 26.7-36.1x); 24 h in 4.7 MB, 140 s, PVC 7423. Then, after the noise floor measured between the QRS complexes (quality checks), with
+44.0 ms against 1204.3 ms (27.4x, per round 26.7-36.1x); 24 h in 4.7 MB, 140 s, PVC 7423.
+Then, after the noise floor measured between the QRS complexes (quality checks), with
 ``--hours 0.5``: 43.3 ms against 1430.9 ms (33.1x, per round 29.3-36.2x), 0.5 h in 4.6 MB.
 2026-12-06, third session (after the low-QRS-contrast quality check and the cached filter
 designs): 32.7 ms against 849.1 ms (25.9x), 24 h in 95 s, 4.7 MB.
