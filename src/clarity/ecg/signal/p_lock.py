@@ -26,9 +26,10 @@ Where ``LOCKED = 0.75`` comes from (median over 32 beats, the AF test's window):
   rhythms read 0.90-0.99; the atrial fibrillations -0.23 to 0.73 except record 101 (0.96, read
   as flutter by the 12-lead path). Typical flutter with variable conduction also locks (records
   35 and 103: 0.81-0.90): the F wave before each QRS is the same. Such flutter is then not an AF
-  episode of the live path; the 12-lead path's flutter test still names it. A lower limit would veto
-  more: 0.5 also vetoed the fibrillation of LUDB 83, 88 and 96 (small f waves, the stretches
-  sharing a slow curvature) and the flutter of 52.
+  episode of the live path; the 12-lead path's flutter test can still name it (103; 35 reads as
+  an ectopic atrial rhythm there). A lower limit would veto more: 0.5 also vetoed the
+  fibrillation of LUDB 83, 88 and 96 (small f waves, the stretches sharing a slow curvature) and
+  the flutter of 52.
 
 A P wave more than 300 ms before its QRS (a first-degree AV block beyond that) falls outside the
 stretch and reads as absent: such rhythms are left to the RR test alone, as before.
