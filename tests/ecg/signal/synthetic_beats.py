@@ -41,10 +41,19 @@ def synthetic_ecg(
     while now < duration_s - 0.6:
         is_pvc = pvc_every > 0 and k % pvc_every == pvc_every - 1
         at = now - (0.35 * rr_s if is_pvc else 0.0)
-        for amp, offset, width in PVC_WAVES if is_pvc else NORMAL_WAVES:
-            lo, hi = np.searchsorted(t, [at + offset - 6 * width, at + offset + 6 * width])
-            x[lo:hi] += amp * np.exp(-0.5 * ((t[lo:hi] - at - offset) / width) ** 2)
+        add_beat(x, t, at, PVC_WAVES if is_pvc else NORMAL_WAVES)
         beats.append(round(at * fs))
         now += rr_s * (1.0 + 0.03 * rng.standard_normal()) + (0.35 * rr_s if is_pvc else 0.0)
         k += 1
     return Synthetic(x, fs, np.asarray(beats, dtype=np.int64))
+
+
+Waves = tuple[tuple[float, float, float], ...]
+
+
+def add_beat(x: FloatArray, t: FloatArray, at_s: float, waves: Waves) -> None:
+    """Add to ``x`` (sampled at times ``t``) one beat of Gaussian ``waves`` with its R at ``at_s``
+    (each wave rendered within six widths of its centre)."""
+    for amp, offset, width in waves:
+        lo, hi = np.searchsorted(t, [at_s + offset - 6 * width, at_s + offset + 6 * width])
+        x[lo:hi] += amp * np.exp(-0.5 * ((t[lo:hi] - at_s - offset) / width) ** 2)

@@ -11,7 +11,7 @@ from clarity.ecg.signal.filters import clean
 from clarity.ecg.signal.measure._beats import detect_and_classify
 from clarity.ecg.signal.p_lock import LOCKED, p_wave_lock
 from tests.ecg.signal import mitdb_rhythm
-from tests.ecg.signal.synthetic_beats import NORMAL_WAVES
+from tests.ecg.signal.synthetic_beats import NORMAL_WAVES, add_beat
 from tests.realdata import shared_data
 
 FS = 360.0
@@ -31,9 +31,7 @@ def irregular_rhythm(
     x = np.zeros(n)
     beats, now = [], 0.8
     while now < duration_s - 0.8:
-        waves = NORMAL_WAVES if p_wave else QRST_WAVES
-        for amp, offset, width in waves:
-            x += amp * np.exp(-0.5 * ((t - now - offset) / width) ** 2)
+        add_beat(x, t, now, NORMAL_WAVES if p_wave else QRST_WAVES)
         beats.append(round(now * FS))
         now += rng.uniform(0.45, 1.1)
     rate_hz = 6.0 + np.cumsum(rng.normal(0.0, 0.05, n)).clip(-1.0, 1.0)
